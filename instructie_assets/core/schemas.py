@@ -1,0 +1,319 @@
+"""Theme schemas, the type taxonomy, the theme map and the relation map: loading and validation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PROPERTY_ID = re.compile(r"^P[1-9][0-9]*$")
+CLASS_ID = re.compile(r"^Q[1-9][0-9]*$")
+ANY_TYPE = "any"
+LANGUAGES = ("en", "zh")
+
+
+class SchemaError(ValueError):
+    """A user-editable file (theme schema, taxonomy, maps) is invalid; the message names file and key."""
+
+
+@dataclass(frozen=True)
+class CoarseType:
+    key: str
+    name_en: str
+    name_zh: str
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TypeTaxonomy:
+    types: tuple[CoarseType, ...]
+    max_depth: int
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.types)
+
+    def class_priority(self) -> dict[str, tuple[str, int]]:
+        """class QID -> (type key, priority: lower wins ties at equal walk depth)."""
+        out: dict[str, tuple[str, int]] = {}
+        for priority, t in enumerate(self.types):
+            for cls in t.classes:
+                out.setdefault(cls, (t.key, priority))
+        return out
+
+    def name(self, key: str, language: str) -> str:
+        for t in self.types:
+            if t.key == key:
+                return t.name_zh if language == "zh" else t.name_en
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Relation:
+    name_en: str
+    name_zh: str
+    properties: tuple[str, ...]
+    inverted: frozenset[str]
+    from_aliases: bool
+    head_types: frozenset[str]
+    tail_types: frozenset[str]
+
+    def name(self, language: str) -> str:
+        return self.name_zh if language == "zh" else self.name_en
+
+    def allows(self, head_type: str, tail_type: str) -> bool:
+        return (ANY_TYPE in self.head_types or head_type in self.head_types) and (
+            ANY_TYPE in self.tail_types or tail_type in self.tail_types
+        )
+
+
+@dataclass(frozen=True)
+class ThemeSchema:
+    key: str
+    name_en: str
+    name_zh: str
+    cate_en: str
+    cate_zh: str
+    relations: tuple[Relation, ...]
+    source: str
+    content_hash: str = field(compare=False)
+
+    def cate(self, language: str) -> str:
+        return self.cate_zh if language == "zh" else self.cate_en
+
+    def relation(self, name_en: str) -> Relation | None:
+        for r in self.relations:
+            if r.name_en == name_en:
+                return r
+        return None
+
+    def property_relations(self) -> dict[str, tuple[str, bool]]:
+        """property id -> (EN relation name, inverted) for this theme."""
+        out: dict[str, tuple[str, bool]] = {}
+        for r in self.relations:
+            for p in r.properties:
+                out[p] = (r.name_en, p in r.inverted)
+        return out
+
+    def label_names(self, language: str) -> list[str]:
+        return [r.name(language) for r in self.relations]
+
+
+def _load_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _require(mapping: object, key: str, where: str) -> object:
+    if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
+        raise SchemaError(f"{where}: missing `{key}`")
+    return mapping[key]
+
+
+def _names(raw: object, where: str) -> tuple[str, str]:
+    en = _require(raw, "en", where)
+    zh = _require(raw, "zh", where)
+    if not isinstance(en, str) or not isinstance(zh, str):
+        raise SchemaError(f"{where}: `en` and `zh` must be strings")
+    return en.strip(), zh.strip()
+
+
+def load_type_taxonomy(path: Path) -> TypeTaxonomy:
+    raw = _load_yaml(path)
+    where = str(path)
+    types_raw = _require(raw, "types", where)
+    if not isinstance(types_raw, list):
+        raise SchemaError(f"{where}: `types` must be a list")
+    types: list[CoarseType] = []
+    seen: set[str] = set()
+    for i, t in enumerate(types_raw):
+        key = _require(t, "key", f"{where}: types[{i}]")
+        if key in seen:
+            raise SchemaError(f"{where}: types[{i}]: duplicate type `{key}`")
+        seen.add(key)
+        en, zh = _names(_require(t, "name", f"{where}: types[{i}] ({key})"), f"{where}: types[{i}].name")
+        classes = t.get("classes") or []
+        for c in classes:
+            if not isinstance(c, str) or not CLASS_ID.match(c):
+                raise SchemaError(f"{where}: types[{i}] ({key}).classes: malformed item id {c!r}")
+        types.append(CoarseType(key, en, zh, tuple(classes)))
+    if "other" not in seen:
+        raise SchemaError(f"{where}: the fallback type `other` is missing")
+    return TypeTaxonomy(tuple(types), int(raw.get("max_depth", 10)))
+
+
+def _property_list(raw: object, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SchemaError(f"{where}: must be a list of property ids")
+    for p in raw:
+        if not isinstance(p, str) or not PROPERTY_ID.match(p):
+            raise SchemaError(f"{where}: malformed property id {p!r}")
+    return tuple(raw)
+
+
+def _type_list(raw: object, where: str, known: set[str]) -> frozenset[str]:
+    if not isinstance(raw, list) or not raw:
+        raise SchemaError(f"{where}: must be a non-empty list of types")
+    for t in raw:
+        if t not in known and t != ANY_TYPE:
+            raise SchemaError(f"{where}: unknown type {t!r} (known: {', '.join(sorted(known))}, {ANY_TYPE})")
+    return frozenset(raw)
+
+
+def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSchema:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"{source}: not valid YAML: {exc}") from exc
+    key = _require(raw, "theme", source)
+    stem = Path(source).stem
+    if key != stem:
+        raise SchemaError(f"{source}: `theme` is {key!r} but the file is named {stem!r}")
+    name_en, name_zh = _names(_require(raw, "name", source), f"{source}: name")
+    cate_en, cate_zh = _names(_require(raw, "cate", source), f"{source}: cate")
+    rels_raw = _require(raw, "relations", source)
+    if not isinstance(rels_raw, list):
+        raise SchemaError(f"{source}: `relations` must be a list")
+    relations: list[Relation] = []
+    seen_en: set[str] = set()
+    seen_zh: set[str] = set()
+    owner: dict[str, str] = {}
+    for i, r in enumerate(rels_raw):
+        where = f"{source}: relations[{i}]"
+        en, zh = _names(_require(r, "name", where), f"{where}.name")
+        where = f"{source}: relations[{i}] ({en})"
+        if en in seen_en or zh in seen_zh:
+            raise SchemaError(f"{where}: duplicate relation")
+        seen_en.add(en)
+        seen_zh.add(zh)
+        props = _property_list(r.get("properties"), f"{where}.properties")
+        inverted = _property_list(r.get("inverted"), f"{where}.inverted")
+        for p in inverted:
+            if p not in props:
+                raise SchemaError(f"{where}.inverted: {p} is not among its properties")
+        for p in props:
+            if p in owner:
+                raise SchemaError(f"{where}.properties: {p} already maps to `{owner[p]}`")
+            owner[p] = en
+        relations.append(
+            Relation(
+                name_en=en,
+                name_zh=zh,
+                properties=props,
+                inverted=frozenset(inverted),
+                from_aliases=bool(r.get("from_aliases", False)),
+                head_types=_type_list(r.get("head_types"), f"{where}.head_types", type_keys),
+                tail_types=_type_list(r.get("tail_types"), f"{where}.tail_types", type_keys),
+            )
+        )
+    return ThemeSchema(
+        key=key,
+        name_en=name_en,
+        name_zh=name_zh,
+        cate_en=cate_en,
+        cate_zh=cate_zh,
+        relations=tuple(relations),
+        source=source,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def theme_keys(schema_dir: Path) -> list[str]:
+    """Theme keys are the file names of theme_schemas/*.yaml, sorted."""
+    return sorted(p.stem for p in schema_dir.glob("*.yaml"))
+
+
+def load_theme_schemas(schema_dir: Path, taxonomy: TypeTaxonomy) -> dict[str, ThemeSchema]:
+    keys = set(taxonomy.keys)
+    out: dict[str, ThemeSchema] = {}
+    for path in sorted(schema_dir.glob("*.yaml")):
+        out[path.stem] = parse_theme_schema(path.read_text(encoding="utf-8"), str(path), keys)
+    if not out:
+        raise SchemaError(f"{schema_dir}: no theme schemas (*.yaml)")
+    return out
+
+
+@dataclass(frozen=True)
+class RelationMap:
+    """Default property -> (relation label, inverted) for every theme."""
+
+    by_property: dict[str, tuple[str, bool]]
+
+    def label(self, prop: str, theme: ThemeSchema | None = None) -> tuple[str, bool]:
+        if theme is not None:
+            own = theme.property_relations().get(prop)
+            if own is not None:
+                return own
+        return self.by_property.get(prop, (prop, False))
+
+
+def load_relation_map(path: Path) -> RelationMap:
+    raw = _load_yaml(path)
+    where = str(path)
+    rels = _require(raw, "relations", where)
+    if not isinstance(rels, dict):
+        raise SchemaError(f"{where}: `relations` must be a mapping of label -> properties")
+    out: dict[str, tuple[str, bool]] = {}
+    for label, spec in rels.items():
+        props = _property_list(_require(spec, "properties", f"{where}: {label}"), f"{where}: {label}.properties")
+        inverted = _property_list(spec.get("inverted"), f"{where}: {label}.inverted")
+        for p in inverted:
+            if p not in props:
+                raise SchemaError(f"{where}: {label}.inverted: {p} is not among its properties")
+        for p in props:
+            if p in out:
+                raise SchemaError(f"{where}: {label}.properties: {p} already maps to `{out[p][0]}`")
+            out[p] = (str(label), p in inverted)
+    return RelationMap(out)
+
+
+@dataclass(frozen=True)
+class ThemeMap:
+    by_class: dict[str, str]
+    by_type: dict[str, str]
+
+
+def load_theme_map(path: Path, taxonomy: TypeTaxonomy, themes: list[str]) -> ThemeMap:
+    raw = _load_yaml(path)
+    where = str(path)
+    by_class = raw.get("by_class") or {}
+    by_type = raw.get("by_type") or {}
+    for cls, theme in by_class.items():
+        if not CLASS_ID.match(str(cls)):
+            raise SchemaError(f"{where}: by_class: malformed item id {cls!r}")
+        if theme not in themes:
+            raise SchemaError(f"{where}: by_class.{cls}: unknown theme {theme!r}")
+    for t, theme in by_type.items():
+        if t not in taxonomy.keys:
+            raise SchemaError(f"{where}: by_type: unknown type {t!r}")
+        if theme not in themes:
+            raise SchemaError(f"{where}: by_type.{t}: unknown theme {theme!r}")
+    return ThemeMap({str(k): v for k, v in by_class.items()}, dict(by_type))
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Everything user-editable, loaded and validated together."""
+
+    taxonomy: TypeTaxonomy
+    schemas: dict[str, ThemeSchema]
+    relation_map: RelationMap
+    theme_map: ThemeMap
+
+
+def load_project_config(schema_dir: Path, resource_dir: Path) -> ProjectConfig:
+    taxonomy = load_type_taxonomy(resource_dir / "type_taxonomy.yaml")
+    schemas = load_theme_schemas(schema_dir, taxonomy)
+    return ProjectConfig(
+        taxonomy=taxonomy,
+        schemas=schemas,
+        relation_map=load_relation_map(resource_dir / "relation_map.yaml"),
+        theme_map=load_theme_map(resource_dir / "theme_map.yaml", taxonomy, list(schemas)),
+    )

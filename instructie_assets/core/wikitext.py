@@ -1,0 +1,308 @@
+"""Wikipedia XML dumps to plain text with exact link-anchor offsets, split into paragraphs.
+
+Pages stream from a MediaWiki export (schema 0.10, `.xml` or `.xml.bz2`) through mwxml; wikitext
+turns into plain text by walking mwparserfromhell's node tree, keeping each link's displayed
+text with its character span and its target title normalised as MediaWiki does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from xml.etree.ElementTree import ParseError
+
+import mwparserfromhell
+import mwxml
+from mwparserfromhell.nodes import Comment, ExternalLink, Heading, HTMLEntity, Tag, Template, Text, Wikilink
+
+from instructie_assets.core.chinese import to_simplified
+from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
+
+# Link namespaces whose targets are not articles (EN and ZH spellings, case-insensitive).
+SKIPPED_LINK_PREFIXES = (
+    "file", "image", "media", "category", "template", "wikipedia", "help", "portal", "special",
+    "wikt", "wiktionary", "commons", "文件", "檔案", "档案", "图像", "圖像", "分类", "分類", "模板",
+    "维基百科", "維基百科", "帮助", "幫助", "主题", "主題",
+)
+INTERLANGUAGE = re.compile(r"^:?[a-z]{2,3}(-[a-z]+)?$")
+# Inline tags whose contents are running text; every other tag (ref, table, gallery, math...) is dropped.
+INLINE_TAGS = {"b", "i", "u", "s", "small", "big", "span", "abbr", "sub", "sup", "em", "strong", "font", "nowiki", "li", "dd", "dt"}
+SKIPPED_SECTIONS = {
+    "references", "external links", "see also", "notes", "further reading", "bibliography", "sources", "footnotes",
+    "参考文献", "參考文獻", "参考资料", "參考資料", "外部链接", "外部連結", "参见", "參見", "注释", "註釋", "延伸阅读", "延伸閱讀", "脚注", "腳註",
+}
+DISAMBIGUATION_TEMPLATES = {
+    "disambiguation", "disambig", "dab", "disamb", "hndis", "geodis", "set index article",
+    "消歧义", "消歧義", "disambig-cn",
+}
+# Templates that render running text: name -> function(template) -> text.
+UNIT_WORDS = {"m": "metres", "km": "kilometres", "ft": "feet", "mi": "miles", "kg": "kilograms", "km2": "square kilometres", "m2": "square metres"}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    start: int
+    end: int
+    text: str
+    target: str
+
+
+@dataclass
+class PlainText:
+    text: str
+    anchors: list[Anchor]
+    bold: list[tuple[int, int]]
+
+
+@dataclass
+class Page:
+    page_id: int
+    title: str
+    namespace: int
+    redirect: str | None
+    text: str
+    is_disambiguation: bool = False
+
+
+@dataclass
+class Paragraph:
+    index: int
+    text: str
+    anchors: list[Anchor] = field(default_factory=list)
+    bold: list[tuple[int, int]] = field(default_factory=list)
+
+
+def normalize_title(title: str) -> str:
+    """MediaWiki title normalisation: `_` to space, drop `#section`, collapse spaces, first letter upper."""
+    t = title.split("#", 1)[0].replace("_", " ")
+    t = re.sub(r"\s+", " ", t).strip().lstrip(":")
+    return t[:1].upper() + t[1:] if t else t
+
+
+def _template_name(tpl: Template) -> str:
+    return str(tpl.name).strip().lower().replace("_", " ")
+
+
+def _render_template(tpl: Template) -> str:
+    name = _template_name(tpl)
+    params = [str(p.value).strip() for p in tpl.params if not p.showkey]
+    if name in ("convert", "cvt") and len(params) >= 2:
+        unit = params[1]
+        return f"{params[0]} {UNIT_WORDS.get(unit, unit)}"
+    if name in ("lang", "langx") and len(params) >= 2:
+        return mwparserfromhell.parse(params[1]).strip_code()
+    if name in ("nowrap", "nobr") and params:
+        return mwparserfromhell.parse(params[0]).strip_code()
+    if name in ("bd", "birth date", "death date", "start date") and params:
+        return ""
+    return ""
+
+
+class _Emitter:
+    def __init__(self, simplify: bool):
+        self.parts: list[str] = []
+        self.length = 0
+        self.anchors: list[Anchor] = []
+        self.bold: list[tuple[int, int]] = []
+        self.simplify = simplify
+
+    def emit(self, s: str) -> None:
+        if not s:
+            return
+        if self.simplify:
+            s = to_simplified(s)
+        self.parts.append(s)
+        self.length += len(s)
+
+    def walk(self, nodes) -> None:
+        skip_level: int | None = None
+        for i, node in enumerate(nodes):
+            if isinstance(node, Heading):
+                title = node.title.strip_code().strip().lower()
+                if skip_level is not None and node.level <= skip_level:
+                    skip_level = None
+                if skip_level is None and title in SKIPPED_SECTIONS:
+                    skip_level = node.level
+                self.emit("\n\n")
+                continue
+            if skip_level is not None:
+                continue
+            self.walk_node(node, nodes, i)
+
+    def walk_node(self, node, siblings, i) -> None:
+        if isinstance(node, Text):
+            self.emit(str(node.value))
+        elif isinstance(node, Wikilink):
+            self.link(node, siblings, i)
+        elif isinstance(node, Template):
+            self.emit(_render_template(node))
+        elif isinstance(node, HTMLEntity):
+            self.emit(node.normalize())
+        elif isinstance(node, Tag):
+            tag = str(node.tag).lower()
+            if node.wiki_markup in ("'''", "''"):
+                start = self.length
+                if node.contents is not None:
+                    self.walk(node.contents.nodes)
+                if node.wiki_markup == "'''":
+                    self.bold.append((start, self.length))
+            elif tag in ("br",):
+                self.emit(" ")
+            elif tag in INLINE_TAGS and node.contents is not None:
+                self.walk(node.contents.nodes)
+        elif isinstance(node, ExternalLink):
+            if node.title is not None:
+                self.walk(node.title.nodes)
+        elif isinstance(node, Comment):
+            return
+        # Arguments and anything else render nothing.
+
+    def link(self, node: Wikilink, siblings, i) -> None:
+        target = str(node.title).strip()
+        prefix = target.lstrip(":").split(":", 1)[0].strip().lower() if ":" in target else ""
+        if prefix and (prefix in SKIPPED_LINK_PREFIXES or INTERLANGUAGE.match(prefix)):
+            if target.startswith(":") and node.text is not None:  # a visible link to a category or file
+                self.walk(node.text.nodes)
+            return
+        start = self.length
+        if node.text is not None:
+            self.walk(node.text.nodes)
+        else:
+            self.emit(mwparserfromhell.parse(target.split("#", 1)[0] if not target.startswith("#") else target[1:]).strip_code())
+        # Link trail: [[cat]]s displays as one link "cats".
+        if i + 1 < len(siblings) and isinstance(siblings[i + 1], Text):
+            m = re.match(r"[a-z]+", str(siblings[i + 1].value))
+            if m:
+                trail = m.group(0)
+                self.emit(trail)
+                siblings[i + 1].value = str(siblings[i + 1].value)[len(trail):]
+        end = self.length
+        if end > start and not target.startswith("#"):
+            text = "".join(self.parts)[start:end]
+            self.anchors.append(Anchor(start, end, text, normalize_title(target)))
+
+    def result(self) -> PlainText:
+        return PlainText("".join(self.parts), self.anchors, self.bold)
+
+
+def wikitext_to_plain(wikitext: str, simplify: bool = False) -> PlainText:
+    """Plain text of an article with its link anchors and bold spans (exact offsets).
+
+    With `simplify` (Chinese) every emitted piece is converted to Simplified script on its own,
+    so anchor offsets stay exact after conversion.
+    """
+    em = _Emitter(simplify)
+    em.walk(mwparserfromhell.parse(wikitext).nodes)
+    return em.result()
+
+
+def is_disambiguation(wikitext: str) -> bool:
+    for tpl in mwparserfromhell.parse(wikitext).filter_templates(recursive=False):
+        if _template_name(tpl) in DISAMBIGUATION_TEMPLATES:
+            return True
+    return False
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+SPACE_RUN = re.compile(r"\s+")
+
+
+def split_paragraphs(plain: PlainText) -> list[Paragraph]:
+    """Paragraphs at blank lines; whitespace runs collapsed; anchors remapped into each paragraph."""
+    text = plain.text
+    bounds: list[tuple[int, int]] = []
+    pos = 0
+    for m in PARAGRAPH_BREAK.finditer(text):
+        bounds.append((pos, m.start()))
+        pos = m.end()
+    bounds.append((pos, len(text)))
+    out: list[Paragraph] = []
+    for ps, pe in bounds:
+        chunk = text[ps:pe]
+        # new index of every old position; whitespace runs collapse to one space, ends trimmed
+        mapping: list[int] = []
+        pieces: list[str] = []
+        n = 0
+        last_space = True
+        for ch in chunk:
+            mapping.append(n)
+            if ch.isspace():
+                if not last_space:
+                    pieces.append(" ")
+                    n += 1
+                last_space = True
+            else:
+                pieces.append(ch)
+                n += 1
+                last_space = False
+        mapping.append(n)
+        para = "".join(pieces)
+        stripped = para.rstrip()
+        if not stripped:
+            continue
+
+        def remap(s: int, e: int) -> tuple[int, int] | None:
+            if s < ps or e > pe:
+                return None
+            ns, ne = mapping[s - ps], mapping[e - ps]
+            # trim spaces inside the span
+            while ns < ne and para[ns] == " ":
+                ns += 1
+            while ne > ns and para[ne - 1] == " ":
+                ne -= 1
+            return (ns, ne) if ne > ns else None
+
+        anchors = []
+        for a in plain.anchors:
+            span = remap(a.start, a.end)
+            if span:
+                anchors.append(Anchor(span[0], span[1], para[span[0]:span[1]], a.target))
+        bold = [span for s, e in plain.bold if (span := remap(s, e))]
+        out.append(Paragraph(len(out), stripped, anchors, bold))
+    return out
+
+
+def count_tokens(text: str, language: str) -> int:
+    """EN: whitespace-separated words; ZH: non-space characters."""
+    if language == "zh":
+        return sum(1 for ch in text if not ch.isspace())
+    return len(text.split())
+
+
+def dump_language(path: str | Path) -> str:
+    """Language of a Wikipedia dump from its siteinfo dbname (enwiki -> en)."""
+    with open_binary(path) as fh:
+        try:
+            dump = mwxml.Dump.from_file(fh)
+        except (ParseError, Exception) as exc:  # mwxml raises plain exceptions on a bad header
+            raise DumpFormatError(path, None, None, f"not a MediaWiki XML export ({exc})") from exc
+        dbname = dump.site_info.dbname or ""
+    if not dbname.endswith("wiki"):
+        raise DumpFormatError(path, None, None, f"siteinfo dbname {dbname!r} is not a Wikipedia")
+    return dbname[: -len("wiki")]
+
+
+def iter_pages(path: str | Path) -> Iterator[Page]:
+    """Pages of namespace 0 (articles and redirects), latest revision each."""
+    with open_binary(path) as fh:
+        try:
+            dump = mwxml.Dump.from_file(fh)
+            for page in dump:
+                if page.namespace != 0:
+                    for _ in page:
+                        pass
+                    continue
+                text = ""
+                for rev in page:
+                    text = rev.text or ""
+                redirect = normalize_title(page.redirect) if page.redirect else None
+                yield Page(int(page.id), normalize_title(page.title), 0, redirect, text)
+        except ParseError as exc:
+            line, col = getattr(exc, "position", (None, None))
+            raise DumpFormatError(path, line, None, f"malformed XML (column {col}): {exc}") from exc
+        except (EOFError, OSError) as exc:
+            raise DumpFormatError(path, None, None, f"truncated or corrupt archive ({exc})") from exc
+        except UnicodeDecodeError as exc:
+            raise DumpFormatError(path, None, exc.start, f"invalid UTF-8 ({exc.reason})") from exc
