@@ -1,0 +1,111 @@
+"""The six KG2Instruction stages, partitioned by theme x language; thin wrappers over core."""
+
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from instructie_assets.clients import ProjectFiles
+from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
+from instructie_assets.core.articles import paragraphs_of
+from instructie_assets.core.disambiguation import resolve_mentions
+from instructie_assets.core.filtering import drop_counts, filter_triples
+from instructie_assets.core.instructions import build_records
+from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.matching import match_triples
+from instructie_assets.core.mentions import find_mentions
+from instructie_assets.partitions import THEME_LANGUAGE_EXPR, theme_and_language, theme_language
+
+STAGE = dict(partitions_def=theme_language, metadata={"partition_expr": THEME_LANGUAGE_EXPR}, group_name="kg2instruction")
+BY_LANGUAGE = dg.AssetIn(partition_mapping=dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language"))
+
+
+def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValue:
+    if df.is_empty():
+        return dg.MetadataValue.md("(empty)")
+    head = df.select(columns).head(n)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in head.iter_rows():
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ")[:80] for v in row) + " |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+@dg.asset(ins={"articles": BY_LANGUAGE}, **STAGE)
+def paragraphs(context: dg.AssetExecutionContext, config: ParagraphConfig, articles: pl.DataFrame) -> pl.DataFrame:
+    """One paragraph of 50-512 tokens of an article of this theme, with its link anchors and offsets."""
+    theme, language = theme_and_language(context)
+    df = paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens)
+    context.add_output_metadata({"rows": df.height, "articles": df["article_id"].n_unique(), "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
+    return df
+
+
+@dg.asset(deps=["wikipedia_redirects", "wikidata_labels", "wikidata_time_claims", "wikidata_quantity_claims"], **STAGE)
+def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, paragraphs: pl.DataFrame) -> pl.DataFrame:
+    """One mention (span, surface, source, candidate QIDs or value statements) in a paragraph."""
+    _, language = theme_and_language(context)
+    with duckdb.get_connection() as conn:
+        df = find_mentions(paragraphs, WikidataStore(conn), language)
+    by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
+    context.add_output_metadata({"rows": df.height, "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["paragraph_id", "surface", "source", "candidate_qids"])})
+    return df
+
+
+@dg.asset(deps=["wikidata_item_claims", "wikidata_sitelinks"], **STAGE)
+def resolved_entities(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, entity_mentions: pl.DataFrame, paragraphs: pl.DataFrame
+) -> pl.DataFrame:
+    """One mention resolved to a QID (or a value) with its coarse type, score and runner-up."""
+    _, language = theme_and_language(context)
+    with duckdb.get_connection() as conn:
+        df = resolve_mentions(entity_mentions, paragraphs, WikidataStore(conn), project.load().taxonomy, language)
+    ambiguous = df.filter(pl.col("n_candidates") > 1).height if df.height else 0
+    by_type = {k: int(v) for k, v in df.group_by("coarse_type").len().iter_rows()} if df.height else {}
+    context.add_output_metadata({"rows": df.height, "ambiguous": ambiguous, "by_type": dg.MetadataValue.json(by_type), "preview": preview(df, ["surface", "qid", "coarse_type", "score", "runner_up"])})
+    return df
+
+
+@dg.asset(deps=["wikidata_item_claims", "wikidata_labels"], **STAGE)
+def candidate_triples(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, resolved_entities: pl.DataFrame
+) -> pl.DataFrame:
+    """One Wikidata statement (or alias pair) between entities/values of a paragraph, with lineage."""
+    theme, language = theme_and_language(context)
+    config = project.load()
+    with duckdb.get_connection() as conn:
+        df = match_triples(resolved_entities, WikidataStore(conn), config.schemas[theme], config.relation_map, language)
+    context.add_output_metadata({"rows": df.height, "preview": preview(df, ["head", "relation", "tail", "property", "source"])})
+    return df
+
+
+@dg.asset(**STAGE)
+def filtered_triples(
+    context: dg.AssetExecutionContext, config: FilterConfig, project: ProjectFiles, candidate_triples: pl.DataFrame
+) -> pl.DataFrame:
+    """One candidate triple with its drop reason (null when kept) after schema, type, NLI and sampling."""
+    theme, language = theme_and_language(context)
+    schema = project.load().schemas[theme]
+    df = filter_triples(
+        candidate_triples, schema, language, nli_scores=None, nli_threshold=config.nli_threshold,
+        sampling_threshold=config.sampling_threshold, sampling_exponent=config.sampling_exponent, seed=config.seed,
+    )
+    context.add_output_metadata({
+        "rows": df.height, **drop_counts(df), "nli_applied": False,
+        "nli": "not applied: no NLI model configured",
+        "preview": preview(df.filter(pl.col("drop_reason").is_null()), ["head", "relation_label", "tail", "property"]),
+    })
+    return df
+
+
+@dg.asset(**STAGE)
+def instruction_splits(
+    context: dg.AssetExecutionContext, config: SplitConfig, project: ProjectFiles, filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame
+) -> pl.DataFrame:
+    """One instruction record (paragraph, instruction, output) in its train/valid/test split."""
+    theme, language = theme_and_language(context)
+    schema = project.load().schemas[theme]
+    total = config.train + config.valid + config.test
+    ratios = (config.train / total, config.valid / total, config.test / total)
+    df = build_records(filtered_triples, paragraphs, schema, language, seed=config.seed, ratios=ratios)
+    by_split = {k: int(v) for k, v in df.group_by("split").len().iter_rows()} if df.height else {}
+    context.add_output_metadata({"rows": df.height, "by_split": dg.MetadataValue.json(by_split), "preview": preview(df, ["split", "instruction", "output"])})
+    return df

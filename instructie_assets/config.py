@@ -1,0 +1,27 @@
+"""Run-time knobs of the stages, typed; each default says where it comes from."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+
+class ParagraphConfig(dg.Config):
+    # InstructIE keeps paragraphs of 50-512 tokens (paper, section 3.1).
+    min_tokens: int = 50
+    max_tokens: int = 512
+
+
+class FilterConfig(dg.Config):
+    # The authors' NLI threshold (0.5); used only when an NLI model is configured.
+    nli_threshold: float = 0.5
+    # Label-centric sampling: p_keep = min(1, (threshold / frequency) ** exponent).
+    sampling_threshold: int = 100
+    sampling_exponent: float = 0.5
+    seed: int = 42
+
+
+class SplitConfig(dg.Config):
+    train: float = 0.8
+    valid: float = 0.1
+    test: float = 0.1
+    seed: int = 42

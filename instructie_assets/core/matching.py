@@ -1,0 +1,91 @@
+"""Matching: Wikidata statements between the resolved entities of a paragraph, and value statements
+whose rendered value is written in it, labelled through the theme schema and the relation map."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import polars as pl
+
+from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.schemas import RelationMap, ThemeSchema
+
+ALIAS_RELATION = "alternative name"
+TRIPLE_SCHEMA = {
+    "triple_id": pl.String,
+    "paragraph_id": pl.String,
+    "article_id": pl.String,
+    "head": pl.String,
+    "head_qid": pl.String,
+    "head_start": pl.Int32,
+    "head_end": pl.Int32,
+    "head_type": pl.String,
+    "relation": pl.String,
+    "tail": pl.String,
+    "tail_qid": pl.String,
+    "tail_start": pl.Int32,
+    "tail_end": pl.Int32,
+    "tail_type": pl.String,
+    "property": pl.String,
+    "rank": pl.String,
+    "inverted": pl.Boolean,
+    "source": pl.String,
+    "value": pl.String,
+    "theme": pl.String,
+    "language": pl.String,
+}
+
+
+def match_triples(
+    resolved: pl.DataFrame, store: WikidataStore, schema: ThemeSchema, relation_map: RelationMap, language: str
+) -> pl.DataFrame:
+    if resolved.is_empty():
+        return pl.DataFrame(schema=TRIPLE_SCHEMA)
+    rows = resolved.sort("paragraph_id", "start").to_dicts()
+    by_paragraph: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_paragraph[r["paragraph_id"]].append(r)
+    qids = {r["qid"] for r in rows if r["qid"]}
+    claims = store.item_claims(qids).filter(pl.col("object").is_in(list(qids)))
+    claims_of: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for s, p, o, rank in claims.select("subject", "property", "object", "rank").iter_rows():
+        claims_of[s].append((p, o, rank))
+    names = store.labels(qids, language)
+    theme, out = schema.key, []
+
+    def emit(pid, head, rel, tail, prop, rank, inverted, source, value):
+        out.append((
+            f"{pid}|{head['start']}|{prop}|{tail['start']}", pid, head["article_id"], head["surface"], head["qid"],
+            head["start"], head["end"], head["coarse_type"], rel, tail["surface"], tail["qid"], tail["start"],
+            tail["end"], tail["coarse_type"], prop, rank, inverted, source, value, theme, language,
+        ))
+
+    for pid, mentions in by_paragraph.items():
+        first: dict[str, dict] = {}
+        surfaces: dict[str, list[dict]] = defaultdict(list)
+        for m in mentions:
+            if m["qid"]:
+                first.setdefault(m["qid"], m)
+                surfaces[m["qid"]].append(m)
+        for s, head in first.items():
+            for prop, o, rank in sorted(claims_of.get(s, [])):
+                if o == s or o not in first:
+                    continue
+                rel, inverted = relation_map.label(prop, schema)
+                h, t = (first[o], head) if inverted else (head, first[o])
+                emit(pid, h, rel, t, prop, rank, inverted, "item", None)
+        for m in mentions:
+            for ref in m["value_refs"] or []:
+                kind, subj, prop, value, _extra = ref.split("|", 4)
+                if subj in first:
+                    rel, _ = relation_map.label(prop, schema)
+                    emit(pid, first[subj], rel, m, prop, "normal", False, kind, value)
+        # Alias mentions of one QID: (first mention, alternative name, another of its names).
+        for q, ms in surfaces.items():
+            known = {t for t, _ in names.get(q, [])}
+            seen = {first[q]["surface"]}
+            for m in ms[1:]:
+                if m["surface"] in known and m["surface"] not in seen:
+                    seen.add(m["surface"])
+                    emit(pid, first[q], ALIAS_RELATION, m, "alias", "normal", False, "alias", None)
+    return pl.DataFrame(out, schema=TRIPLE_SCHEMA, orient="row").unique("triple_id", keep="first", maintain_order=True)

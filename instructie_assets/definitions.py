@@ -1,0 +1,39 @@
+"""The one Definitions object of instructie."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from dagster_duckdb_polars import DuckDBPolarsIOManager
+
+from instructie_assets.assets import dumps, exports, stages
+from instructie_assets.clients import DumpSources, ExportSettings, ProjectFiles
+from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
+
+ASSETS = dg.load_assets_from_modules([dumps, stages, exports])
+
+
+def build_resources(db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False) -> dict:
+    return {
+        "io_manager": DuckDBPolarsIOManager(database=db, schema="main"),
+        "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(os.path.dirname(os.path.abspath(db)), ".dagster_storage")),
+        "duckdb": DuckDBResource(database=db),
+        "dumps": DumpSources(wikipedia=wikipedia, wikidata=wikidata, tolerant=tolerant),
+        "project": ProjectFiles(),
+        "exports": ExportSettings(out_dir=out_dir),
+    }
+
+
+def build_definitions(**resource_args) -> dg.Definitions:
+    return dg.Definitions(assets=ASSETS, resources=build_resources(**resource_args))
+
+
+# `dagster dev` / the UI: the sample corpus unless INSTRUCTIE_* variables point elsewhere.
+defs = build_definitions(
+    db=os.environ.get("INSTRUCTIE_DB", "data/instructie.duckdb"),
+    wikipedia=[p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", ",".join(SAMPLE_WIKIPEDIA)).split(",") if p],
+    wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),
+    out_dir=os.environ.get("INSTRUCTIE_EXPORT_DIR", "data/exports"),
+)

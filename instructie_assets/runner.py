@@ -1,0 +1,87 @@
+"""Materialize the whole asset graph in-process, phase by phase (used by the CLI and the tests)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+from tqdm import tqdm
+
+from instructie_assets.core.schemas import LANGUAGES
+from instructie_assets.definitions import ASSETS, build_resources
+from instructie_assets.partitions import THEMES, theme_language_key
+
+WIKIDATA_KEYS = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims"]
+LANGUAGE_KEYS = ["articles", "wikipedia_redirects"]
+STAGE_KEYS = ["paragraphs", "entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"]
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+@dataclass
+class BuildOptions:
+    wikipedia: list[str]
+    wikidata: str
+    db: str
+    out_dir: str
+    themes: list[str] = field(default_factory=lambda: list(THEMES))
+    languages: list[str] = field(default_factory=lambda: list(LANGUAGES))
+    tolerant: bool = False
+    skip_wikidata: bool = False
+
+
+def _instance() -> dg.DagsterInstance:
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _run(selection: list[str], resources: dict, instance, partition_key=None) -> None:
+    result = dg.materialize(
+        ASSETS, selection=selection, resources=resources, instance=instance, partition_key=partition_key,
+        raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                err = event.step_failure_data.error
+                message = err.cause.message if err and err.cause else (err.message if err else "step failed")
+                raise BuildError(f"{event.step_key} ({partition_key or 'unpartitioned'}): {message.strip()}")
+        raise BuildError(f"run for {partition_key or 'unpartitioned'} failed")
+
+
+def build(options: BuildOptions, progress: bool = True) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
+    resources = build_resources(options.db, options.wikipedia, options.wikidata, options.out_dir, options.tolerant)
+    instance = _instance()
+    if not options.skip_wikidata:
+        _run(WIKIDATA_KEYS, resources, instance)
+    languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
+    for lang in languages:
+        _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
+    keys = [(t, lang) for lang in languages for t in options.themes]
+    for theme, lang in tqdm(keys, desc="partitions", disable=not progress):
+        _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang))
+
+
+def summary(db: str) -> list[dict]:
+    """Per partition: paragraphs, triples kept, triples dropped by reason."""
+    con = duckdb.connect(db, read_only=True)
+    try:
+        paragraphs = dict(
+            ((t, lang), n) for t, lang, n in con.execute("SELECT theme, language, count(*) FROM main.paragraphs GROUP BY ALL").fetchall()
+        )
+        drops: dict[tuple[str, str], dict[str, int]] = {}
+        for t, lang, reason, n in con.execute(
+            "SELECT theme, language, coalesce(drop_reason, 'kept'), count(*) FROM main.filtered_triples GROUP BY ALL"
+        ).fetchall():
+            drops.setdefault((t, lang), {})[reason] = n
+    finally:
+        con.close()
+    out = []
+    for key in sorted(set(paragraphs) | set(drops), key=lambda k: (k[1], k[0])):
+        d = drops.get(key, {})
+        out.append({"theme": key[0], "language": key[1], "paragraphs": paragraphs.get(key, 0), "kept": d.pop("kept", 0), "dropped": d})
+    return out
