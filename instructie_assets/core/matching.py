@@ -36,6 +36,12 @@ TRIPLE_SCHEMA = {
 }
 
 
+def name_key(surface: str) -> str:
+    """Names that differ only in case or a leading English article are one name, not an alias pair."""
+    key = surface.casefold()
+    return key[4:] if key.startswith("the ") else key
+
+
 def match_triples(
     resolved: pl.DataFrame, store: WikidataStore, schema: ThemeSchema, relation_map: RelationMap, language: str
 ) -> pl.DataFrame:
@@ -74,18 +80,24 @@ def match_triples(
                 rel, inverted = relation_map.label(prop, schema)
                 h, t = (first[o], head) if inverted else (head, first[o])
                 emit(pid, h, rel, t, prop, rank, inverted, "item", None)
+        # One triple per value statement: its longest form written in the paragraph (then the earliest);
+        # a coarser form found elsewhere (the year of another date) does not add a second triple.
+        best_value: dict[tuple[str, str, str], dict] = {}
         for m in mentions:
             for ref in m["value_refs"] or []:
                 kind, subj, prop, value, _extra = ref.split("|", 4)
-                if subj in first:
-                    rel, _ = relation_map.label(prop, schema)
-                    emit(pid, first[subj], rel, m, prop, "normal", False, kind, value)
+                key = (subj, prop, value)
+                if subj in first and (key not in best_value or len(m["surface"]) > len(best_value[key]["m"]["surface"])):
+                    best_value[key] = {"m": m, "kind": kind}
+        for (subj, prop, value), hit in best_value.items():
+            rel, _ = relation_map.label(prop, schema)
+            emit(pid, first[subj], rel, hit["m"], prop, "normal", False, hit["kind"], value)
         # Alias mentions of one QID: (first mention, alternative name, another of its names).
         for q, ms in surfaces.items():
             known = {t for t, _ in names.get(q, [])}
-            seen = {first[q]["surface"]}
+            seen = {name_key(first[q]["surface"])}
             for m in ms[1:]:
-                if m["surface"] in known and m["surface"] not in seen:
-                    seen.add(m["surface"])
+                if m["surface"] in known and name_key(m["surface"]) not in seen:
+                    seen.add(name_key(m["surface"]))
                     emit(pid, first[q], ALIAS_RELATION, m, "alias", "normal", False, "alias", None)
     return pl.DataFrame(out, schema=TRIPLE_SCHEMA, orient="row").unique("triple_id", keep="first", maintain_order=True)
