@@ -1,0 +1,54 @@
+import duckdb
+import polars as pl
+import pytest
+
+from instructie_assets.core.articles import REDIRECT_SCHEMA
+from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.wikidata import WikidataRows, extract_entity
+
+
+def entity(qid, en=(), zh=(), sites=None, claims=None):
+    """A Wikidata entity in the dump's JSON shape, from compact arguments."""
+    def names(lang, values):
+        return ({lang: {"language": lang, "value": values[0]}} if values else {}), ({lang: [{"language": lang, "value": v} for v in values[1:]]} if len(values) > 1 else {})
+
+    en_l, en_a = names("en", list(en))
+    zh_l, zh_a = names("zh", list(zh))
+    statements = {}
+    for prop, values in (claims or {}).items():
+        for v in values:
+            if v.startswith("Q"):
+                dv = {"type": "wikibase-entityid", "value": {"id": v}}
+            elif "T" in v:
+                t, p = v.split("/")
+                dv = {"type": "time", "value": {"time": t, "precision": int(p), "calendarmodel": "http://www.wikidata.org/entity/Q1985727"}}
+            else:
+                amount, unit = v.split(" ")
+                dv = {"type": "quantity", "value": {"amount": amount, "unit": "1" if unit == "1" else f"http://www.wikidata.org/entity/{unit}"}}
+            statements.setdefault(prop, []).append({"mainsnak": {"snaktype": "value", "property": prop, "datavalue": dv}, "rank": "normal"})
+    return {"id": qid, "labels": {**en_l, **zh_l}, "aliases": {**en_a, **zh_a}, "claims": statements,
+            "sitelinks": {k: {"site": k, "title": t} for k, t in (sites or {}).items()}}
+
+
+@pytest.fixture
+def make_store():
+    """A WikidataStore over an in-memory DuckDB holding the given entities and redirects."""
+    conns = []
+
+    def build(entities, redirects=()):
+        rows = WikidataRows()
+        for e in entities:
+            extract_entity(e, rows)
+        conn = duckdb.connect()
+        for name, frame in rows.frames().items():
+            conn.register("_f", frame.to_arrow())
+            conn.execute(f"CREATE TABLE main.{name} AS SELECT * FROM _f")
+            conn.unregister("_f")
+        conn.register("_r", pl.DataFrame(list(redirects), schema=REDIRECT_SCHEMA, orient="row").to_arrow())
+        conn.execute("CREATE TABLE main.wikipedia_redirects AS SELECT * FROM _r")
+        conns.append(conn)
+        return WikidataStore(conn)
+
+    yield build
+    for c in conns:
+        c.close()

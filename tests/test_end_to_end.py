@@ -1,0 +1,92 @@
+"""Materialize the real asset graph on the sample corpus through Dagster and score it against gold."""
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from instructie_assets.core.metrics import read_jsonl, triple_prf
+from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
+from instructie_assets.runner import BuildOptions, build, summary
+
+# Floors reflect what the stages achieve now (measured: en P=0.974 R=0.993, zh P=0.980 R=0.987); raise them as stages improve.
+FLOOR = {"precision": 0.95, "recall": 0.95}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "db.duckdb"), out_dir=str(root / "exports"))
+    build(options, progress=False)
+    return options
+
+
+def query(db, sql, params=()):
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_sample_scores_against_gold(built, language):
+    gold = read_jsonl(SAMPLE_GOLD[language])
+    rows = query(built.db, "SELECT p.text, f.head, f.relation_label, f.tail FROM main.filtered_triples f JOIN main.paragraphs p USING (paragraph_id) "
+                 "WHERE f.drop_reason IS NULL AND f.language = ?", [language])
+    by_text = defaultdict(list)
+    for text, h, r, t in rows:
+        by_text[text].append({"head": h, "relation": r, "tail": t})
+    prf = triple_prf([{"text": g["text"], "relation": g["relation"]} for g in gold], [{"text": k, "relation": v} for k, v in by_text.items()])
+    print(f"\n{language}: {prf}")
+    assert prf.precision >= FLOOR["precision"] and prf.recall >= FLOOR["recall"]
+
+
+def test_every_partition_has_output_and_exports(built):
+    rows = summary(built.db)
+    assert len(rows) == 24
+    assert all(r["paragraphs"] >= 2 and r["kept"] > 0 for r in rows), rows
+    assert all(set(r["dropped"]) <= {"duplicate", "schema", "type", "nli", "sampling"} for r in rows)
+    exported = 0
+    for lang in ("en", "zh"):
+        for theme_dir in (Path(built.out_dir) / lang).iterdir():
+            for split in ("train", "valid", "test"):
+                assert (theme_dir / f"{split}.jsonl").exists() and (theme_dir / f"{split}.instructions.jsonl").exists()
+                for line in (theme_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+                    record = json.loads(line)
+                    assert set(record) == {"id", "cate", "text", "relation"}
+                    exported += 1
+    assert exported == sum(r["paragraphs"] for r in rows)
+
+
+def test_lineage_and_shared_label_trap(built):
+    (qid, runner, source), = query(built.db, "SELECT qid, runner_up, source FROM main.resolved_entities WHERE surface = 'Cambridge' AND language = 'en'")
+    assert (qid, runner, source) == ("Q350", "Q49111", "gazetteer")
+    # an exported triple traces back to its paragraph span and its Wikidata statement
+    (head, tail, prop, text, hs, he), = query(built.db, """
+        SELECT f.head, f.tail, f.property, p.text, f.head_start, f.head_end FROM main.filtered_triples f
+        JOIN main.paragraphs p USING (paragraph_id)
+        JOIN main.wikidata_item_claims c ON c.subject = f.head_qid AND c.property = f.property AND c.object = f.tail_qid
+        WHERE f.relation = 'place of birth' AND f.head_qid = 'Q42' AND f.language = 'en' AND f.drop_reason IS NULL""")
+    assert (head, tail, prop) == ("Douglas Noël Adams", "Cambridge", "P19") and text[hs:he] == head
+
+
+def test_rematerializing_is_idempotent(built):
+    before = query(built.db, "SELECT count(*), sum(hash(triple_id)) FROM main.filtered_triples")
+    build(BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=built.db, out_dir=built.out_dir,
+                       themes=["person"], languages=["en"], skip_wikidata=True), progress=False)
+    assert query(built.db, "SELECT count(*), sum(hash(triple_id)) FROM main.filtered_triples") == before
+
+
+def test_cli_bad_dump_exits_nonzero_with_position(tmp_path):
+    bad = tmp_path / "wikidata-bad.json"
+    bad.write_text('[\n{"id":"Q1"},\n{"id": oops},\n]\n')
+    cmd = [sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikidata", str(bad),
+           "--db", str(tmp_path / "db.duckdb"), "--out", str(tmp_path / "out")]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "wikidata-bad.json: line 3 (byte 15): malformed entity" in result.stderr
