@@ -6,8 +6,6 @@ The dump layout: a line `[`, then one entity per line followed by a comma, then 
 from __future__ import annotations
 
 import zlib
-import gzip
-import bz2
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator

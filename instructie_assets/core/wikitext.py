@@ -63,7 +63,6 @@ class Page:
     namespace: int
     redirect: str | None
     text: str
-    is_disambiguation: bool = False
 
 
 @dataclass
@@ -95,8 +94,6 @@ def _render_template(tpl: Template) -> str:
         return mwparserfromhell.parse(params[1]).strip_code()
     if name in ("nowrap", "nobr") and params:
         return mwparserfromhell.parse(params[0]).strip_code()
-    if name in ("bd", "birth date", "death date", "start date") and params:
-        return ""
     return ""
 
 
