@@ -13,18 +13,14 @@ import polars as pl
 
 from instructie_assets.core.coarse_types import assign_coarse_types
 from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.mentions import MENTION_SCHEMA
 from instructie_assets.core.schemas import TypeTaxonomy
 
+MENTION_COLUMNS = ["mention_id", "paragraph_id", "article_id", "start", "end", "surface", "source"]
 RESOLVED_SCHEMA = {
-    "mention_id": pl.String,
-    "paragraph_id": pl.String,
-    "article_id": pl.String,
-    "start": pl.Int32,
-    "end": pl.Int32,
-    "surface": pl.String,
-    "source": pl.String,
+    **{k: MENTION_SCHEMA[k] for k in MENTION_COLUMNS},
     "qid": pl.String,
-    "value_refs": pl.List(pl.String),
+    "value_refs": MENTION_SCHEMA["value_refs"],
     "coarse_type": pl.String,
     "matched_class": pl.String,
     "score": pl.Int32,

@@ -123,6 +123,15 @@ def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str)
     times = store.time_claims(focus)
     quantities = store.quantity_claims(focus)
     unit_labels = store.labels(set(quantities["unit"].to_list()) - {""}, language)
+    # Rendered forms of every value statement, computed once per entity (not once per article).
+    value_forms: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for subj, prop, time, precision in times.select("subject", "property", "time", "precision").iter_rows():
+        for form in render_time(time, precision, language):
+            value_forms[subj].append((form, f"time|{subj}|{prop}|{time}|{precision}"))
+    for subj, prop, amount_text, unit in quantities.select("subject", "property", "amount_text", "unit").iter_rows():
+        words = unit_words(unit, language, [t for t, _ in unit_labels.get(unit, [])]) if unit else []
+        for form in render_quantity(amount_text, words, language):
+            value_forms[subj].append((form, f"quantity|{subj}|{prop}|{amount_text}|{unit}"))
 
     unlinked_anchor_surfaces: set[str] = set()
     raw: list[dict] = []
@@ -166,17 +175,8 @@ def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str)
                 if len(s) >= MIN_GAZETTEER_LEN[language]:
                     add(s, "gazetteer", q)
         for qid in {subject, *linked} - {None}:
-            for subj, prop, time, precision in times.filter(pl.col("subject") == qid).select(
-                "subject", "property", "time", "precision"
-            ).iter_rows():
-                for form in render_time(time, precision, language):
-                    add(form, "value", f"time|{subj}|{prop}|{time}|{precision}")
-            for subj, prop, amount_text, unit in quantities.filter(pl.col("subject") == qid).select(
-                "subject", "property", "amount_text", "unit"
-            ).iter_rows():
-                words = unit_words(unit, language, [t for t, _ in unit_labels.get(unit, [])]) if unit else []
-                for form in render_quantity(amount_text, words, language):
-                    add(form, "value", f"quantity|{subj}|{prop}|{amount_text}|{unit}")
+            for form, ref in value_forms.get(qid, ()):
+                add(form, "value", ref)
         for surface, refs in payloads.items():
             automaton.add_word(surface, (surface, refs))
         if payloads:

@@ -8,6 +8,7 @@ text with its character span and its target title normalised as MediaWiki does.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -269,7 +270,15 @@ def count_tokens(text: str, language: str) -> int:
 
 
 def dump_language(path: str | Path) -> str:
-    """Language of a Wikipedia dump from its siteinfo dbname (enwiki -> en)."""
+    """Language of a Wikipedia dump from its siteinfo dbname (enwiki -> en); read once per file version."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such dump file")
+    return _dump_language(str(p), p.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _dump_language(path: str, _mtime_ns: int) -> str:
     with open_binary(path) as fh:
         try:
             dump = mwxml.Dump.from_file(fh)
