@@ -15,6 +15,27 @@ def _print_summary(rows: list[dict]) -> None:
         print(f"{r['language']:8} {r['theme']:22} {r['paragraphs']:>10} {r['kept']:>6}  {dropped}")
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from instructie_assets.core.evaluation import evaluate, format_table, plot_error_shares, read_jsonl
+
+    try:
+        report = evaluate(read_jsonl(args.gold), read_jsonl(args.pred), zh_chars=args.zh_chars)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"instructie: evaluate failed: {exc}", file=sys.stderr)
+        return 1
+    if args.plot:
+        plot_error_shares(report, args.plot)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_table(report, by_theme=args.by == "theme"))
+        if args.plot:
+            print(f"plot: {args.plot}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="instructie", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,7 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("demo", help="build the bundled sample corpus and print a summary")
     d.add_argument("--db", default="data/instructie.duckdb")
     d.add_argument("--out", default="data/exports")
+    e = sub.add_parser("evaluate", help="score predictions against gold: micro-F1, ROUGE-2, Score, error types")
+    e.add_argument("--gold", required=True, help="gold InstructIE records (.jsonl)")
+    e.add_argument("--pred", required=True, help="predictions: InstructIE records, or instruction records with `output` (.jsonl)")
+    e.add_argument("--by", choices=["theme"], help="also break the figures down by theme (the gold record's cate)")
+    e.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    e.add_argument("--plot", metavar="FILE.png", help="draw the error-type shares per theme to this PNG")
+    e.add_argument("--zh-chars", action="store_true", help="ROUGE-2 on Chinese characters instead of jieba words")
     args = parser.parse_args(argv)
+
+    if args.command == "evaluate":
+        return _evaluate(args)
 
     from instructie_assets.runner import BuildError, BuildOptions, build, summary
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from instructie_assets.core.metrics import read_jsonl, triple_prf
+from instructie_assets.core.evaluation import read_jsonl, triple_prf
 from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 from instructie_assets.runner import BuildOptions, build, summary
 

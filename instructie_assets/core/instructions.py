@@ -14,6 +14,7 @@ import random
 import polars as pl
 
 from instructie_assets.core.filtering import seeded_uniform
+from instructie_assets.core.output_formats import serialize
 from instructie_assets.core.schemas import ThemeSchema
 
 TEMPLATES = {
@@ -75,21 +76,6 @@ def assign_split(article_id: str, ratios: tuple[float, float, float], seed: int)
     if u < ratios[0] + ratios[1]:
         return "valid"
     return "test"
-
-
-def serialize(triples: list[dict], format_id: int, language: str) -> str:
-    if format_id == 3:
-        return json.dumps([{"head": t["head"], "relation": t["relation"], "tail": t["tail"]} for t in triples], ensure_ascii=False)
-    lines = []
-    for t in triples:
-        h, r, tl = t["head"], t["relation"], t["tail"]
-        if format_id == 0:
-            lines.append(f"({h},{r},{tl})")
-        elif format_id == 1:
-            lines.append(f"头实体是{h}，关系是{r}，尾实体是{tl}" if language == "zh" else f"head is {h}, relation is {r}, tail is {tl}")
-        else:
-            lines.append(f"{r}：{h}，{tl}" if language == "zh" else f"{r}: {h}, {tl}")
-    return "\n".join(lines)
 
 
 def build_records(

@@ -5,7 +5,7 @@ import pytest
 
 from instructie_assets.core.filtering import keep_probability, seeded_uniform
 from instructie_assets.core.instructions import FORMATS, TEMPLATES, assign_split, serialize
-from instructie_assets.core.metrics import triple_prf
+from instructie_assets.core.evaluation import triple_prf
 from instructie_assets.core.values import render_quantity, render_time, unit_words
 
 
