@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
+from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 
 def _print_summary(rows: list[dict]) -> None:
@@ -13,6 +13,17 @@ def _print_summary(rows: list[dict]) -> None:
     for r in rows:
         dropped = ", ".join(f"{k}={v}" for k, v in sorted(r["dropped"].items())) or "-"
         print(f"{r['language']:8} {r['theme']:22} {r['paragraphs']:>10} {r['kept']:>6}  {dropped}")
+
+
+def _print_checks(checks) -> None:
+    failed = [c for c in checks if not c.passed]
+    print(f"asset checks: {len(checks) - len(failed)} passed, {len(failed)} warnings")
+    for c in failed:
+        print(f"  WARN {c.partition} {c.check}: {c.metadata}")
+    f1 = [c for c in checks if c.check == "gold_f1" and "f1" in c.metadata]
+    if f1:
+        tp = sum(c.metadata["f1"] * c.metadata["gold_triples"] for c in f1) / max(1, sum(c.metadata["gold_triples"] for c in f1))
+        print(f"gold F1 (gold-weighted mean over {len(f1)} partitions): {tp:.3f}")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -47,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--theme", action="append", help="only these themes (repeatable)")
     b.add_argument("--language", action="append", help="only these languages (repeatable)")
     b.add_argument("--tolerant", action="store_true", help="skip malformed Wikidata lines and report them")
+    b.add_argument("--gold", action="append", default=[], help="gold InstructIE records (.jsonl) the asset checks score against; repeatable")
     d = sub.add_parser("demo", help="build the bundled sample corpus and print a summary")
     d.add_argument("--db", default="data/instructie.duckdb")
     d.add_argument("--out", default="data/exports")
@@ -65,19 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     from instructie_assets.runner import BuildError, BuildOptions, build, summary
 
     if args.command == "demo":
-        options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out)
+        options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()])
     else:
-        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant)
+        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold)
         if args.theme:
             options.themes = args.theme
         if args.language:
             options.languages = args.language
     try:
-        build(options)
+        checks = build(options)
     except (BuildError, FileNotFoundError, ValueError) as exc:
         print(f"instructie: build failed: {exc}", file=sys.stderr)
         return 1
     _print_summary(summary(options.db))
+    _print_checks(checks)
     print(f"exports: {options.out_dir}/<language>/<theme>/<split>.jsonl")
     return 0
 

@@ -35,3 +35,17 @@ class ProjectFiles(dg.ConfigurableResource):
 
 class ExportSettings(dg.ConfigurableResource):
     out_dir: str
+
+
+class QualitySettings(dg.ConfigurableResource):
+    """Gold InstructIE records (JSONL files, any languages) the asset checks score partitions against,
+    and the floors below which a check warns."""
+
+    gold: list[str] = []
+    gold_f1_floor: float = 0.8
+    offset_share_floor: float = 0.99
+
+    def gold_records(self) -> list[dict]:
+        from instructie_assets.core.evaluation import read_jsonl
+
+        return [r for path in self.gold for r in read_jsonl(path)]

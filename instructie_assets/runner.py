@@ -32,13 +32,23 @@ class BuildOptions:
     languages: list[str] = field(default_factory=lambda: list(LANGUAGES))
     tolerant: bool = False
     skip_wikidata: bool = False
+    gold: list[str] = field(default_factory=list)
 
 
 def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def _run(selection: list[str], resources: dict, instance, partition_key=None) -> None:
+@dataclass
+class CheckOutcome:
+    partition: str
+    check: str
+    passed: bool
+    severity: str
+    metadata: dict
+
+
+def _run(selection: list[str], resources: dict, instance, partition_key=None) -> list[CheckOutcome]:
     result = dg.materialize(
         ASSETS, selection=selection, resources=resources, instance=instance, partition_key=partition_key,
         raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
@@ -50,11 +60,20 @@ def _run(selection: list[str], resources: dict, instance, partition_key=None) ->
                 message = err.cause.message if err and err.cause else (err.message if err else "step failed")
                 raise BuildError(f"{event.step_key} ({partition_key or 'unpartitioned'}): {message.strip()}")
         raise BuildError(f"run for {partition_key or 'unpartitioned'} failed")
+    outcomes = [
+        CheckOutcome(str(partition_key), e.check_name, e.passed, e.severity.value, {k: v.value for k, v in e.metadata.items()})
+        for e in result.get_asset_check_evaluations()
+    ]
+    blocking = [o for o in outcomes if not o.passed and o.severity == "ERROR"]
+    if blocking:
+        raise BuildError("; ".join(f"check {o.check} failed for {o.partition}: {o.metadata}" for o in blocking))
+    return outcomes
 
 
-def build(options: BuildOptions, progress: bool = True) -> None:
+def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
+    """Materialize everything the options select; returns the asset check outcomes of every partition."""
     os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
-    resources = build_resources(options.db, options.wikipedia, options.wikidata, options.out_dir, options.tolerant)
+    resources = build_resources(options.db, options.wikipedia, options.wikidata, options.out_dir, options.tolerant, options.gold)
     instance = _instance()
     if not options.skip_wikidata:
         _run(WIKIDATA_KEYS, resources, instance)
@@ -62,8 +81,10 @@ def build(options: BuildOptions, progress: bool = True) -> None:
     for lang in languages:
         _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
     keys = [(t, lang) for lang in languages for t in options.themes]
+    outcomes = []
     for theme, lang in tqdm(keys, desc="partitions", disable=not progress):
-        _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang))
+        outcomes += _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang))
+    return outcomes
 
 
 def summary(db: str) -> list[dict]:

@@ -20,8 +20,9 @@ FLOOR = {"precision": 0.95, "recall": 0.95}
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
-    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "db.duckdb"), out_dir=str(root / "exports"))
-    build(options, progress=False)
+    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "db.duckdb"), out_dir=str(root / "exports"),
+                           gold=[str(p) for p in SAMPLE_GOLD.values()])
+    options.checks = build(options, progress=False)
     return options
 
 
@@ -61,6 +62,19 @@ def test_every_partition_has_output_and_exports(built):
                     assert set(record) == {"id", "cate", "text", "relation"}
                     exported += 1
     assert exported == sum(r["paragraphs"] for r in rows)
+
+
+def test_asset_checks_ran_on_every_partition(built):
+    by_check = defaultdict(list)
+    for c in built.checks:
+        by_check[c.check].append(c)
+    assert set(by_check) == {"schema_and_type_violations", "spans_at_offsets", "yield_and_diversity", "gold_f1"}
+    assert all(len(v) == 24 for v in by_check.values())
+    assert all(c.passed for c in built.checks), [c for c in built.checks if not c.passed]
+    assert all(c.metadata["schema_violations"] == 0 and c.metadata["type_violations"] == 0 for c in by_check["schema_and_type_violations"])
+    assert all(c.metadata["head_share"] == 1.0 and c.metadata["tail_share"] == 1.0 for c in by_check["spans_at_offsets"])
+    assert all(c.metadata["f1"] >= 0.8 and c.metadata["gold_records"] == 2 for c in by_check["gold_f1"])
+    assert all(c.metadata["label_combinations"] >= 1 for c in by_check["yield_and_diversity"])
 
 
 def test_lineage_and_shared_label_trap(built):

@@ -5,7 +5,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import ProjectFiles
+from instructie_assets.clients import ProjectFiles, QualitySettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
 from instructie_assets.core.articles import paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
@@ -14,6 +14,7 @@ from instructie_assets.core.instructions import build_records
 from instructie_assets.core.knowledge import WikidataStore
 from instructie_assets.core.matching import match_triples
 from instructie_assets.core.mentions import find_mentions
+from instructie_assets.core.quality import gold_scores, partition_yield, schema_violations, spans_at_offsets
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, theme_and_language, theme_language
 
 STAGE = dict(partitions_def=theme_language, metadata={"partition_expr": THEME_LANGUAGE_EXPR}, group_name="kg2instruction")
@@ -77,10 +78,23 @@ def candidate_triples(
     return df
 
 
-@dg.asset(**STAGE)
+FILTER_CHECKS = [
+    dg.AssetCheckSpec("schema_and_type_violations", asset="filtered_triples", blocking=True,
+                      description="Kept triples whose relation, property or head/tail types the theme schema does not allow; must be 0."),
+    dg.AssetCheckSpec("spans_at_offsets", asset="filtered_triples",
+                      description="Share of kept heads and tails found in the paragraph text at their recorded offsets."),
+    dg.AssetCheckSpec("yield_and_diversity", asset="filtered_triples",
+                      description="Triples per paragraph, drop rate by reason, distinct label combinations; warns when candidates exist but none is kept."),
+    dg.AssetCheckSpec("gold_f1", asset="filtered_triples",
+                      description="Micro P/R/F1 of kept triples against the configured gold records of this partition's paragraphs."),
+]
+
+
+@dg.asset(check_specs=FILTER_CHECKS, **STAGE)
 def filtered_triples(
-    context: dg.AssetExecutionContext, config: FilterConfig, project: ProjectFiles, candidate_triples: pl.DataFrame
-) -> pl.DataFrame:
+    context: dg.AssetExecutionContext, config: FilterConfig, project: ProjectFiles, quality: QualitySettings,
+    candidate_triples: pl.DataFrame, paragraphs: pl.DataFrame,
+):
     """One candidate triple with its drop reason (null when kept) after schema, type, NLI and sampling."""
     theme, language = theme_and_language(context)
     schema = project.load().schemas[theme]
@@ -88,12 +102,41 @@ def filtered_triples(
         candidate_triples, schema, language, nli_scores=None, nli_threshold=config.nli_threshold,
         sampling_threshold=config.sampling_threshold, sampling_exponent=config.sampling_exponent, seed=config.seed,
     )
-    context.add_output_metadata({
+    yield dg.Output(df, metadata={
         "rows": df.height, **drop_counts(df), "nli_applied": False,
         "nli": "not applied: no NLI model configured",
         "preview": preview(df.filter(pl.col("drop_reason").is_null()), ["head", "relation_label", "tail", "property"]),
     })
-    return df
+    yield from filter_check_results(df, paragraphs, schema, quality)
+
+
+def filter_check_results(df: pl.DataFrame, paragraphs: pl.DataFrame, schema, quality: QualitySettings):
+    violations = schema_violations(df, schema)
+    yield dg.AssetCheckResult(
+        check_name="schema_and_type_violations", passed=sum(violations.values()) == 0,
+        severity=dg.AssetCheckSeverity.ERROR, metadata={f"{k}_violations": v for k, v in violations.items()},
+    )
+    spans = spans_at_offsets(df, paragraphs)
+    yield dg.AssetCheckResult(
+        check_name="spans_at_offsets", severity=dg.AssetCheckSeverity.WARN,
+        passed=min(spans["head_share"], spans["tail_share"]) >= quality.offset_share_floor,
+        metadata={**spans, "floor": quality.offset_share_floor},
+    )
+    figures = partition_yield(df, paragraphs)
+    yield dg.AssetCheckResult(
+        check_name="yield_and_diversity", severity=dg.AssetCheckSeverity.WARN,
+        passed=df.height == 0 or figures.kept_triples > 0, metadata=figures.as_dict(),
+    )
+    scores = gold_scores(df, paragraphs, quality.gold_records()) if quality.gold else None
+    if scores is None:
+        yield dg.AssetCheckResult(check_name="gold_f1", passed=True, metadata={"gold": "none for this partition"})
+    else:
+        yield dg.AssetCheckResult(
+            check_name="gold_f1", severity=dg.AssetCheckSeverity.WARN, passed=scores.f1 >= quality.gold_f1_floor,
+            metadata={"precision": round(scores.precision, 4), "recall": round(scores.recall, 4), "f1": round(scores.f1, 4),
+                      "gold_records": scores.records, "gold_triples": scores.gold, "predicted": scores.predicted,
+                      "floor": quality.gold_f1_floor},
+        )
 
 
 @dg.asset(**STAGE)

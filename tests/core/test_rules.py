@@ -61,3 +61,39 @@ def test_micro_f1_by_hand():
     prf = triple_prf(gold, pred)  # tp=1, predicted=2, gold=3 (record b had no prediction: its triple is a miss)
     assert (prf.true_positives, prf.predicted, prf.gold) == (1, 2, 3)
     assert prf.f1 == pytest.approx(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3))
+
+
+def test_quality_figures_catch_violations_and_offsets():
+    import polars as pl
+
+    from instructie_assets.core.filtering import FILTERED_SCHEMA
+    from instructie_assets.core.quality import gold_scores, partition_yield, schema_violations, spans_at_offsets
+    from instructie_assets.core.schemas import load_project_config
+    from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
+
+    schema = load_project_config(SCHEMA_DIR, RESOURCE_DIR).schemas["person"]
+    text = "Douglas Adams was born in Cambridge."
+    base = {k: None for k in FILTERED_SCHEMA}
+
+    def row(**kw):
+        return {**base, "paragraph_id": "p1", "article_id": "a1", "head": "Douglas Adams", "head_start": 0, "head_end": 13,
+                "head_type": "human", "tail": "Cambridge", "tail_start": 26, "tail_end": 35, "tail_type": "geographic_region",
+                "relation": "place of birth", "relation_label": "place of birth", "property": "P19", "source": "statement", **kw}
+
+    filtered = pl.DataFrame([
+        row(),
+        row(tail_type="human", triple_id="bad-type"),  # kept although its tail type is not allowed
+        row(relation="place of death", relation_label="place of death", property="P20", tail_start=25, triple_id="off-by-one"),
+        row(drop_reason="schema", relation="genre"),
+    ], schema=FILTERED_SCHEMA)
+    paragraphs = pl.DataFrame({"paragraph_id": ["p1", "p2"], "text": [text, "Another paragraph."]})
+    assert schema_violations(filtered, schema) == {"schema": 0, "type": 1}
+    spans = spans_at_offsets(filtered, paragraphs)
+    assert spans["head_share"] == 1.0 and spans["tail_share"] == pytest.approx(2 / 3)
+    y = partition_yield(filtered, paragraphs)
+    assert (y.paragraphs, y.paragraphs_with_triples, y.kept_triples, y.label_combinations) == (2, 1, 3, 1)
+    assert y.drop_rates["schema"] == 0.25
+    gold = [{"text": text, "relation": [{"head": "Douglas Adams", "relation": "place of birth", "tail": "Cambridge"}]}]
+    scores = gold_scores(filtered, paragraphs, gold)
+    assert (scores.true_positives, scores.predicted, scores.gold) == (1, 2, 1)
+    assert gold_scores(filtered, paragraphs, [{"text": "not here", "relation": []}]) is None
