@@ -58,10 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--theme", action="append", help="only these themes (repeatable)")
     b.add_argument("--language", action="append", help="only these languages (repeatable)")
     b.add_argument("--tolerant", action="store_true", help="skip malformed Wikidata lines and report them")
+    b.add_argument("--nli-model", help="NLI filter model: hub id or local directory (default: the mDeBERTa-v3 XNLI model), "
+                   "`lexical-overlap` (deterministic stand-in) or `none`")
     b.add_argument("--gold", action="append", default=[], help="gold InstructIE records (.jsonl) the asset checks score against; repeatable")
     d = sub.add_parser("demo", help="build the bundled sample corpus and print a summary")
     d.add_argument("--db", default="data/instructie.duckdb")
     d.add_argument("--out", default="data/exports")
+    d.add_argument("--nli-model", help="as for build; the sample ships no weights, so by default NLI is reported as not applied")
     e = sub.add_parser("evaluate", help="score predictions against gold: micro-F1, ROUGE-2, Score, error types")
     e.add_argument("--gold", required=True, help="gold InstructIE records (.jsonl)")
     e.add_argument("--pred", required=True, help="predictions: InstructIE records, or instruction records with `output` (.jsonl)")
@@ -77,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     from instructie_assets.runner import BuildError, BuildOptions, build, summary
 
     if args.command == "demo":
-        options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()])
+        options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model)
     else:
-        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold)
+        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model)
         if args.theme:
             options.themes = args.theme
         if args.language:

@@ -9,13 +9,16 @@ from dagster_duckdb import DuckDBResource
 from dagster_duckdb_polars import DuckDBPolarsIOManager
 
 from instructie_assets.assets import dumps, exports, stages
-from instructie_assets.clients import DumpSources, ExportSettings, ProjectFiles, QualitySettings
+from instructie_assets.clients import DumpSources, ExportSettings, NliSettings, ProjectFiles, QualitySettings
 from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ASSETS = dg.load_assets_from_modules([dumps, stages, exports])
 
 
-def build_resources(db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None) -> dict:
+def build_resources(
+    db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
+    nli_model: str | None = None,
+) -> dict:
     return {
         "io_manager": DuckDBPolarsIOManager(database=db, schema="main"),
         "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(os.path.dirname(os.path.abspath(db)), ".dagster_storage")),
@@ -24,6 +27,7 @@ def build_resources(db: str, wikipedia: list[str], wikidata: str, out_dir: str, 
         "project": ProjectFiles(),
         "exports": ExportSettings(out_dir=out_dir),
         "quality": QualitySettings(gold=list(gold or [])),
+        "nli": NliSettings() if nli_model is None else NliSettings(model=nli_model),
     }
 
 
@@ -38,5 +42,6 @@ defs = build_definitions(
     wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),
     out_dir=os.environ.get("INSTRUCTIE_EXPORT_DIR", "data/exports"),
     # the sample's gold files only go with the sample dumps
+    nli_model=os.environ.get("INSTRUCTIE_NLI_MODEL"),
     gold=[p for p in os.environ.get("INSTRUCTIE_GOLD", "" if "INSTRUCTIE_WIKIPEDIA" in os.environ else ",".join(map(str, SAMPLE_GOLD.values()))).split(",") if p],
 )

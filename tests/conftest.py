@@ -1,3 +1,9 @@
+import os
+
+# Tests never reach the network: hub ids fail at once instead of retrying.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
 import duckdb
 import polars as pl
 import pytest
@@ -52,3 +58,11 @@ def make_store():
     yield build
     for c in conns:
         c.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_nli_dir(tmp_path_factory):
+    from instructie_assets.tiny_models import build_tiny_nli
+
+    texts = ["Douglas Adams was born in Cambridge.", "Paris is located in France.", "巴黎位于法国。", "道格拉斯·亚当斯出生于剑桥。"]
+    return str(build_tiny_nli(tmp_path_factory.mktemp("tiny-nli"), texts))

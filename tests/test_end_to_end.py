@@ -1,6 +1,7 @@
 """Materialize the real asset graph on the sample corpus through Dagster and score it against gold."""
 
 import json
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -68,13 +69,34 @@ def test_asset_checks_ran_on_every_partition(built):
     by_check = defaultdict(list)
     for c in built.checks:
         by_check[c.check].append(c)
-    assert set(by_check) == {"schema_and_type_violations", "spans_at_offsets", "yield_and_diversity", "gold_f1"}
+    assert set(by_check) == {"schema_and_type_violations", "spans_at_offsets", "yield_and_diversity", "nli_applied", "gold_f1"}
     assert all(len(v) == 24 for v in by_check.values())
-    assert all(c.passed for c in built.checks), [c for c in built.checks if not c.passed]
+    # no NLI weights here (offline): the check warns and says why, on every partition
+    assert all(not c.passed and c.metadata["nli"].startswith("not applied") and c.metadata["scored"] == 0 for c in by_check["nli_applied"])
+    others = [c for c in built.checks if c.check != "nli_applied"]
+    assert all(c.passed for c in others), [c for c in others if not c.passed]
     assert all(c.metadata["schema_violations"] == 0 and c.metadata["type_violations"] == 0 for c in by_check["schema_and_type_violations"])
     assert all(c.metadata["head_share"] == 1.0 and c.metadata["tail_share"] == 1.0 for c in by_check["spans_at_offsets"])
     assert all(c.metadata["f1"] >= 0.8 and c.metadata["gold_records"] == 2 for c in by_check["gold_f1"])
     assert all(c.metadata["label_combinations"] >= 1 for c in by_check["yield_and_diversity"])
+
+
+def test_nli_filter_in_the_graph_with_a_tiny_model(built, tiny_nli_dir, tmp_path):
+    """Re-materialize one partition on a copy of the database with the tiny model: every surviving
+    triple gets a score, the metadata says the model ran, and the threshold drops the low ones."""
+    db = str(tmp_path / "copy.duckdb")
+    shutil.copy(built.db, db)
+    checks = build(BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=db, out_dir=str(tmp_path / "out"),
+                                themes=["person"], languages=["en"], skip_wikidata=True, nli_model=tiny_nli_dir), progress=False)
+    (nli_check,) = [c for c in checks if c.check == "nli_applied"]
+    assert nli_check.passed and nli_check.metadata["nli"].startswith(f"applied: {tiny_nli_dir}")
+    rows = query(db, "SELECT drop_reason, nli_score FROM main.filtered_triples WHERE theme = 'person' AND language = 'en'")
+    scored = [(r, s) for r, s in rows if s is not None]
+    assert scored and all(r in (None, "nli", "sampling") for r, _ in scored)
+    assert all((s < 0.5) == (r == "nli") for r, s in scored)
+    assert all(s is None for r, s in rows if r in ("schema", "type", "duplicate"))
+    # the other partitions were not touched
+    assert query(db, "SELECT count(*) FROM main.filtered_triples WHERE nli_score IS NOT NULL AND NOT (theme = 'person' AND language = 'en')") == [(0,)]
 
 
 def test_lineage_and_shared_label_trap(built):

@@ -5,7 +5,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import ProjectFiles, QualitySettings
+from instructie_assets.clients import NliSettings, ProjectFiles, QualitySettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
 from instructie_assets.core.articles import paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
@@ -14,6 +14,7 @@ from instructie_assets.core.instructions import build_records
 from instructie_assets.core.knowledge import WikidataStore
 from instructie_assets.core.matching import match_triples
 from instructie_assets.core.mentions import find_mentions
+from instructie_assets.core.nli import nli_scores
 from instructie_assets.core.quality import gold_scores, partition_yield, schema_violations, spans_at_offsets
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, theme_and_language, theme_language
 
@@ -85,6 +86,8 @@ FILTER_CHECKS = [
                       description="Share of kept heads and tails found in the paragraph text at their recorded offsets."),
     dg.AssetCheckSpec("yield_and_diversity", asset="filtered_triples",
                       description="Triples per paragraph, drop rate by reason, distinct label combinations; warns when candidates exist but none is kept."),
+    dg.AssetCheckSpec("nli_applied", asset="filtered_triples",
+                      description="Warns when no NLI model scored the triples (none configured or not loadable)."),
     dg.AssetCheckSpec("gold_f1", asset="filtered_triples",
                       description="Micro P/R/F1 of kept triples against the configured gold records of this partition's paragraphs."),
 ]
@@ -92,21 +95,36 @@ FILTER_CHECKS = [
 
 @dg.asset(check_specs=FILTER_CHECKS, **STAGE)
 def filtered_triples(
-    context: dg.AssetExecutionContext, config: FilterConfig, project: ProjectFiles, quality: QualitySettings,
+    context: dg.AssetExecutionContext, config: FilterConfig, project: ProjectFiles, quality: QualitySettings, nli: NliSettings,
     candidate_triples: pl.DataFrame, paragraphs: pl.DataFrame,
 ):
     """One candidate triple with its drop reason (null when kept) after schema, type, NLI and sampling."""
     theme, language = theme_and_language(context)
-    schema = project.load().schemas[theme]
+    project_config = project.load()
+    schema = project_config.schemas[theme]
+    model, nli_status = nli.load()
+    scorer = None
+    if model is not None:
+        templates = project.nli_templates(project_config)
+        texts = dict(paragraphs.select("paragraph_id", "text").iter_rows())
+        scorer = lambda rows: nli_scores(rows, texts, model, templates, language, theme)  # noqa: E731
     df = filter_triples(
-        candidate_triples, schema, language, nli_scores=None, nli_threshold=config.nli_threshold,
+        candidate_triples, schema, language, nli=scorer, nli_threshold=config.nli_threshold,
         sampling_threshold=config.sampling_threshold, sampling_exponent=config.sampling_exponent, seed=config.seed,
     )
+    if model is None:
+        context.log.warning(f"filtered_triples {theme}/{language}: NLI {nli_status}")
+    scored = df.filter(pl.col("nli_score").is_not_null())
     yield dg.Output(df, metadata={
-        "rows": df.height, **drop_counts(df), "nli_applied": False,
-        "nli": "not applied: no NLI model configured",
+        "rows": df.height, **drop_counts(df), "nli_applied": model is not None, "nli": nli_status,
+        "nli_scored": scored.height, "nli_threshold": config.nli_threshold,
         "preview": preview(df.filter(pl.col("drop_reason").is_null()), ["head", "relation_label", "tail", "property"]),
     })
+    yield dg.AssetCheckResult(
+        check_name="nli_applied", passed=model is not None, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"nli": nli_status, "scored": scored.height,
+                  "mean_entailment": round(float(scored["nli_score"].mean()), 4) if scored.height else None},
+    )
     yield from filter_check_results(df, paragraphs, schema, quality)
 
 

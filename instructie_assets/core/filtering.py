@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 
 import polars as pl
 
@@ -63,14 +64,17 @@ def filter_triples(
     candidates: pl.DataFrame,
     schema: ThemeSchema,
     language: str,
-    nli_scores: dict[str, float] | None = None,
+    nli: Callable[[list[dict]], dict[str, float]] | None = None,
     nli_threshold: float = 0.5,
     sampling_threshold: int = 100,
     sampling_exponent: float = 0.5,
     seed: int = 42,
 ) -> pl.DataFrame:
-    """Tag every candidate with its drop reason; `nli_scores` (triple_id -> entailment probability)
-    is None when no NLI model ran, and then no triple is dropped or marked for NLI."""
+    """Tag every candidate with its drop reason.
+
+    `nli` scores the triples that survive the duplicate, schema and type rules (rows -> triple_id ->
+    entailment probability); None when no NLI model is available, and then no triple gets a score
+    or the `nli` reason."""
     if candidates.is_empty():
         return pl.DataFrame(schema=FILTERED_SCHEMA)
     rows = candidates.to_dicts()
@@ -78,18 +82,21 @@ def filter_triples(
     for r in rows:
         rel = schema.relation(r["relation"])
         r["relation_label"] = rel.name(language) if rel else r["relation"]
-        r["nli_score"] = None if nli_scores is None else nli_scores.get(r["triple_id"])
+        r["nli_score"] = None
         key = (r["paragraph_id"], r["head"], r["relation"], r["tail"])
-        reason = None
         if key in seen:
-            reason = "duplicate"
+            r["drop_reason"] = "duplicate"
         else:
-            reason = schema_reason(r, schema)
-            if reason is None:
+            r["drop_reason"] = schema_reason(r, schema)
+            if r["drop_reason"] is None:
                 seen.add(key)
-            if reason is None and r["nli_score"] is not None and r["nli_score"] < nli_threshold:
-                reason = "nli"
-        r["drop_reason"] = reason
+    if nli is not None:
+        survivors = [r for r in rows if r["drop_reason"] is None]
+        scores = nli(survivors) if survivors else {}
+        for r in survivors:
+            r["nli_score"] = scores[r["triple_id"]]
+            if r["nli_score"] < nli_threshold:
+                r["drop_reason"] = "nli"
     # Label-centric sampling over the paragraphs' combinations of kept labels.
     combos: dict[str, tuple[str, ...]] = {}
     for r in rows:

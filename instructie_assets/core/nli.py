@@ -1,0 +1,126 @@
+"""The NLI filter: does the paragraph entail the triple, written as a sentence?
+
+Premise: the paragraph. Hypothesis: the relation's template (`resources/nli_templates/<lang>.yaml`)
+filled with the head and tail. A triple whose entailment probability is below the threshold (the
+authors' 0.5) is dropped with reason `nli`. Pairs are de-duplicated and run in length-sorted batches.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from instructie_assets.core.models import batched, load_pretrained
+from instructie_assets.core.schemas import SchemaError, ThemeSchema
+
+DEFAULT_NLI_MODEL = "MoritzLaurer/mDeBERTa-v3-base-mnli-xnli"
+
+
+class NliModel(ABC):
+    """Entailment probability of each (premise, hypothesis) pair."""
+
+    name: str
+
+    @abstractmethod
+    def entailment(self, pairs: list[tuple[str, str]]) -> list[float]: ...
+
+
+class TransformersNli(NliModel):
+    """A sequence-classification NLI model (hub id or local path); its `entailment` label is used."""
+
+    def __init__(self, model: str = DEFAULT_NLI_MODEL, device: str = "auto", batch_size: int = 32, max_length: int = 512):
+        self.name = model
+        self.tokenizer, self.model, self.device = load_pretrained(model, "sequence_classification", device)
+        labels = {int(i): str(l).lower() for i, l in self.model.config.id2label.items()}
+        entail = [i for i, l in labels.items() if l.startswith("entail")]
+        if not entail:
+            raise ValueError(f"NLI model {model!r} has no `entailment` label (labels: {sorted(labels.values())})")
+        self.entail_index = entail[0]
+        self.batch_size, self.max_length = batch_size, max_length
+
+    def _run(self, batch: list[tuple[str, str]]) -> list[float]:
+        import torch
+
+        enc = self.tokenizer(
+            [p for p, _ in batch], [h for _, h in batch], padding=True, truncation="only_first",
+            max_length=self.max_length, return_tensors="pt",
+        ).to(self.device)
+        with torch.inference_mode():
+            probs = self.model(**enc).logits.float().softmax(-1)[:, self.entail_index]
+        return [float(x) for x in probs.cpu()]
+
+    def entailment(self, pairs: list[tuple[str, str]]) -> list[float]:
+        unique = list(dict.fromkeys(pairs))
+        scores = batched(unique, [len(p) + len(h) for p, h in unique], self.batch_size, self._run)
+        by_pair = dict(zip(unique, scores))
+        return [by_pair[p] for p in pairs]
+
+
+_TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W\u3400-\u9fff]+")
+
+
+class LexicalNli(NliModel):
+    """Deterministic stand-in: the share of the hypothesis' words (EN) and characters (ZH) that occur
+    in the premise. Not a real NLI model: for tests and for runs that must not load weights."""
+
+    name = "lexical-overlap"
+
+    def entailment(self, pairs: list[tuple[str, str]]) -> list[float]:
+        out = []
+        for premise, hypothesis in pairs:
+            tokens = _TOKEN.findall(hypothesis.lower())
+            if not tokens:
+                out.append(0.0)
+                continue
+            low = premise.lower()
+            out.append(sum(1 for t in tokens if t in low) / len(tokens))
+        return out
+
+
+@dataclass(frozen=True)
+class NliTemplates:
+    """Hypothesis templates per language, keyed by relation EN name, optionally per theme."""
+
+    templates: dict[str, dict[str, dict[str, str]]]  # language -> relation -> {"default"|theme: template}
+
+    def hypothesis(self, language: str, theme: str, relation: str, head: str, tail: str) -> str:
+        forms = self.templates[language][relation]
+        return forms.get(theme, forms["default"]).format(head=head, tail=tail)
+
+
+def load_nli_templates(directory: Path, schemas: dict[str, ThemeSchema], languages: tuple[str, ...] = ("en", "zh")) -> NliTemplates:
+    """Read `<lang>.yaml` templates; every relation of every theme needs one with {head} and {tail}."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for language in languages:
+        path = directory / f"{language}.yaml"
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise SchemaError(f"{path}: cannot read NLI templates ({exc})") from exc
+        forms: dict[str, dict[str, str]] = {}
+        for relation, value in raw.items():
+            value = {"default": value} if isinstance(value, str) else dict(value or {})
+            if "default" not in value:
+                raise SchemaError(f"{path}: `{relation}` needs a `default` template")
+            for key, template in value.items():
+                if "{head}" not in template or "{tail}" not in template:
+                    raise SchemaError(f"{path}: `{relation}` ({key}) must contain {{head}} and {{tail}}: {template!r}")
+            forms[str(relation)] = value
+        missing = sorted({r.name("en") for s in schemas.values() for r in s.relations} - set(forms))
+        if missing:
+            raise SchemaError(f"{path}: no NLI template for relation(s) {', '.join(missing)}")
+        out[language] = forms
+    return NliTemplates(out)
+
+
+def nli_scores(rows: list[dict], texts: dict[str, str], model: NliModel, templates: NliTemplates, language: str, theme: str) -> dict[str, float]:
+    """triple_id -> entailment probability for the given candidate rows (head, relation, tail, paragraph_id)."""
+    pairs = [
+        (texts[r["paragraph_id"]], templates.hypothesis(language, theme, r["relation"], r["head"], r["tail"]))
+        for r in rows
+    ]
+    return {r["triple_id"]: s for r, s in zip(rows, model.entailment(pairs))}
