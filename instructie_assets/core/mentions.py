@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-import ahocorasick
 import polars as pl
 
 from instructie_assets.core.chinese import to_simplified
+from instructie_assets.core.gazetteer import Gazetteer
 from instructie_assets.core.knowledge import WikidataStore
 from instructie_assets.core.values import render_quantity, render_time, unit_words
 
@@ -54,12 +54,6 @@ def short_forms(label: str, language: str) -> list[str]:
     if len(words) >= 2 and words[-1][:1].isupper() and len(words[-1]) >= 3:
         return [words[-1]]
     return []
-
-
-def _is_word_boundary(text: str, start: int, end: int) -> bool:
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return not before.isalnum() and not after.isalnum()
 
 
 def resolve_link_targets(
@@ -145,7 +139,6 @@ def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str)
                 q = link_qid.get(a["target"])
                 if q:
                     linked[q].add(a["text"])
-        automaton = ahocorasick.Automaton()
         payloads: dict[str, list[tuple[str, str]]] = defaultdict(list)
 
         def add(surface: str, source: str, ref: str) -> None:
@@ -177,10 +170,7 @@ def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str)
         for qid in {subject, *linked} - {None}:
             for form, ref in value_forms.get(qid, ()):
                 add(form, "value", ref)
-        for surface, refs in payloads.items():
-            automaton.add_word(surface, (surface, refs))
-        if payloads:
-            automaton.make_automaton()
+        gazetteer = Gazetteer(payloads.items(), word_boundaries=language != "zh")
 
         for p in paras:
             text = p["text"]
@@ -190,21 +180,17 @@ def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str)
                 if q is None:
                     unlinked_anchor_surfaces.add(a["text"])
                 found.append({"start": a["start"], "end": a["end"], "source": "link", "qids": [q] if q else [], "values": [], "lookup": q is None})
-            if payloads:
-                for end_idx, (surface, refs) in automaton.iter(text):
-                    start, end = end_idx - len(surface) + 1, end_idx + 1
-                    if language != "zh" and not _is_word_boundary(text, start, end):
-                        continue
-                    sources = sorted({s for s, _ in refs}, key=SOURCE_ORDER.get)
-                    best = sources[0]
-                    refs_best = [r for s, r in refs if s == best]
-                    if best == "value":
-                        found.append({"start": start, "end": end, "source": "value", "qids": [], "values": refs_best, "lookup": False})
-                    elif best == "gazetteer":
-                        gazetteer_surfaces.add(surface)
-                        found.append({"start": start, "end": end, "source": "gazetteer", "qids": refs_best, "values": [], "lookup": True})
-                    else:
-                        found.append({"start": start, "end": end, "source": best, "qids": refs_best, "values": [], "lookup": False})
+            for start, end, surface, refs in gazetteer.occurrences(text):
+                sources = sorted({s for s, _ in refs}, key=SOURCE_ORDER.get)
+                best = sources[0]
+                refs_best = [r for s, r in refs if s == best]
+                if best == "value":
+                    found.append({"start": start, "end": end, "source": "value", "qids": [], "values": refs_best, "lookup": False})
+                elif best == "gazetteer":
+                    gazetteer_surfaces.add(surface)
+                    found.append({"start": start, "end": end, "source": "gazetteer", "qids": refs_best, "values": [], "lookup": True})
+                else:
+                    found.append({"start": start, "end": end, "source": best, "qids": refs_best, "values": [], "lookup": False})
             for m in select_non_overlapping(found):
                 m.update(paragraph_id=p["paragraph_id"], article_id=article_id, surface=text[m["start"]:m["end"]])
                 raw.append(m)
