@@ -18,6 +18,9 @@ class FilterConfig(dg.Config):
     sampling_threshold: int = 100
     sampling_exponent: float = 0.5
     seed: int = 42
+    # Date rule: False keeps a date's tail as written ("December 2009"); True writes the statement's
+    # value at its own precision ("4 December 2009"). `tail_written` keeps the text's form.
+    refine_dates: bool = False
 
 
 class SplitConfig(dg.Config):

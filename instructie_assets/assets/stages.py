@@ -12,7 +12,7 @@ from instructie_assets.core.disambiguation import resolve_mentions
 from instructie_assets.core.filtering import drop_counts, filter_triples
 from instructie_assets.core.instructions import build_records
 from instructie_assets.core.knowledge import WikidataStore
-from instructie_assets.core.matching import match_triples
+from instructie_assets.core.matching import TRANSITIVE_RELATIONS, match_triples, reduce_transitive
 from instructie_assets.core.mentions import find_mentions
 from instructie_assets.core.nli import nli_scores
 from instructie_assets.core.quality import gold_scores, partition_yield, schema_violations, spans_at_offsets
@@ -74,8 +74,11 @@ def candidate_triples(
     theme, language = theme_and_language(context)
     config = project.load()
     with duckdb.get_connection() as conn:
-        df = match_triples(resolved_entities, WikidataStore(conn), config.schemas[theme], config.relation_map, language)
-    context.add_output_metadata({"rows": df.height, "preview": preview(df, ["head", "relation", "tail", "property", "source"])})
+        matched = match_triples(resolved_entities, WikidataStore(conn), config.schemas[theme], config.relation_map, language)
+    df = reduce_transitive(matched, TRANSITIVE_RELATIONS)
+    by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
+    context.add_output_metadata({"rows": df.height, "transitive_shortcuts_dropped": matched.height - df.height,
+                                 "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["head", "relation", "tail", "property", "source"])})
     return df
 
 
@@ -111,6 +114,7 @@ def filtered_triples(
     df = filter_triples(
         candidate_triples, schema, language, nli=scorer, nli_threshold=config.nli_threshold,
         sampling_threshold=config.sampling_threshold, sampling_exponent=config.sampling_exponent, seed=config.seed,
+        refine_dates=config.refine_dates,
     )
     if model is None:
         context.log.warning(f"filtered_triples {theme}/{language}: NLI {nli_status}")

@@ -18,11 +18,13 @@ import polars as pl
 
 from instructie_assets.core.matching import TRIPLE_SCHEMA
 from instructie_assets.core.schemas import ThemeSchema
+from instructie_assets.core.values import render_time
 
 DROP_REASONS = ("duplicate", "schema", "type", "nli", "sampling")
 FILTERED_SCHEMA = {
     **{k: v for k, v in TRIPLE_SCHEMA.items() if k not in ("theme", "language")},
     "relation_label": pl.String,
+    "tail_written": pl.String,
     "nli_score": pl.Float64,
     "drop_reason": pl.String,
     "theme": pl.String,
@@ -47,6 +49,15 @@ def keep_probability(frequency: int, threshold: int, exponent: float) -> float:
     return min(1.0, (threshold / frequency) ** exponent)
 
 
+def refined_date(value: str, language: str) -> str | None:
+    """The finest written form of a time value `+YYYY-MM-DDT00:00:00Z/precision`."""
+    time, _, precision = value.rpartition("/")
+    if not precision.isdigit():
+        return None
+    forms = render_time(time, int(precision), language)
+    return forms[0] if forms else None
+
+
 def schema_reason(row: dict, schema: ThemeSchema) -> str | None:
     relation = schema.relation(row["relation"])
     if relation is None:
@@ -69,12 +80,17 @@ def filter_triples(
     sampling_threshold: int = 100,
     sampling_exponent: float = 0.5,
     seed: int = 42,
+    refine_dates: bool = False,
 ) -> pl.DataFrame:
     """Tag every candidate with its drop reason.
 
     `nli` scores the triples that survive the duplicate, schema and type rules (rows -> triple_id ->
     entailment probability); None when no NLI model is available, and then no triple gets a score
-    or the `nli` reason."""
+    or the `nli` reason.
+
+    Date rule: a date's tail is written as in the text ("December 2009"); with `refine_dates` it is
+    the statement's value at its own precision ("4 December 2009"). `tail_written` keeps the text's
+    form either way, at `tail_start`-`tail_end`."""
     if candidates.is_empty():
         return pl.DataFrame(schema=FILTERED_SCHEMA)
     rows = candidates.to_dicts()
@@ -82,6 +98,9 @@ def filter_triples(
     for r in rows:
         rel = schema.relation(r["relation"])
         r["relation_label"] = rel.name(language) if rel else r["relation"]
+        r["tail_written"] = r["tail"]
+        if refine_dates and r["source"] == "time" and r["value"]:
+            r["tail"] = refined_date(r["value"], language) or r["tail"]
         r["nli_score"] = None
         key = (r["paragraph_id"], r["head"], r["relation"], r["tail"])
         if key in seen:

@@ -85,8 +85,8 @@ def match_triples(
         best_value: dict[tuple[str, str, str], dict] = {}
         for m in mentions:
             for ref in m["value_refs"] or []:
-                kind, subj, prop, value, _extra = ref.split("|", 4)
-                key = (subj, prop, value)
+                kind, subj, prop, value, extra = ref.split("|", 4)
+                key = (subj, prop, f"{value}/{extra}")  # time/precision or amount/unit QID
                 if subj in first and (key not in best_value or len(m["surface"]) > len(best_value[key]["m"]["surface"])):
                     best_value[key] = {"m": m, "kind": kind}
         for (subj, prop, value), hit in best_value.items():
@@ -101,3 +101,45 @@ def match_triples(
                     seen.add(name_key(m["surface"]))
                     emit(pid, first[q], ALIAS_RELATION, m, "alias", "normal", False, "alias", None)
     return pl.DataFrame(out, schema=TRIPLE_SCHEMA, orient="row").unique("triple_id", keep="first", maintain_order=True)
+
+
+# Relations whose chains imply their shortcuts: (A located in C) is dropped when (A located in B) and
+# (B located in C) stand in the same paragraph, so only the finest step of a chain is a triple.
+TRANSITIVE_RELATIONS = ("located in",)
+
+
+def reduce_transitive(candidates: pl.DataFrame, relations: tuple[str, ...]) -> pl.DataFrame:
+    """Transitive reduction per paragraph and relation: drop A->C when A->B->C holds (by QID)."""
+    if candidates.is_empty():
+        return candidates
+    edges = candidates.filter(pl.col("relation").is_in(list(relations)) & pl.col("head_qid").is_not_null() & pl.col("tail_qid").is_not_null())
+    if edges.is_empty():
+        return candidates
+    graph: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for pid, rel, h, t in edges.select("paragraph_id", "relation", "head_qid", "tail_qid").iter_rows():
+        if h != t:
+            graph[(pid, rel)][h].add(t)
+
+    def reachable_in_two_or_more(g: dict[str, set[str]], start: str, target: str) -> bool:
+        frontier = [b for b in g.get(start, ()) if b != target]
+        seen = set(frontier)
+        while frontier:
+            node = frontier.pop()
+            for nxt in g.get(node, ()):
+                if nxt == target:
+                    return True
+                if nxt not in seen and nxt != start:
+                    seen.add(nxt)
+                    frontier.append(nxt)
+        return False
+
+    shortcut = {
+        (pid, rel, h, t)
+        for (pid, rel), g in graph.items() for h, ts in g.items() for t in ts
+        if reachable_in_two_or_more(g, h, t)
+    }
+    if not shortcut:
+        return candidates
+    drop = pl.DataFrame(list(shortcut), schema={"paragraph_id": pl.String, "relation": pl.String, "head_qid": pl.String, "tail_qid": pl.String}, orient="row")
+    return candidates.join(drop.with_columns(pl.lit(True).alias("_shortcut")), on=["paragraph_id", "relation", "head_qid", "tail_qid"], how="left") \
+        .filter(pl.col("_shortcut").is_null()).drop("_shortcut").select(list(TRIPLE_SCHEMA))

@@ -30,9 +30,10 @@ def schema_violations(filtered: pl.DataFrame, schema: ThemeSchema) -> dict[str, 
 
 
 def spans_at_offsets(filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> dict[str, float | int]:
-    """Share of kept heads and tails that stand in their paragraph's text at their recorded offsets."""
+    """Share of kept heads and tails (as written, before any date refinement) that stand in their
+    paragraph's text at their recorded offsets."""
     texts = dict(paragraphs.select("paragraph_id", "text").iter_rows())
-    rows = kept(filtered).select("paragraph_id", "head", "head_start", "head_end", "tail", "tail_start", "tail_end").iter_rows()
+    rows = kept(filtered).select("paragraph_id", "head", "head_start", "head_end", "tail_written", "tail_start", "tail_end").iter_rows()
     total = heads = tails = 0
     for pid, head, hs, he, tail, ts, te in rows:
         text = texts.get(pid, "")

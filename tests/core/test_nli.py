@@ -118,3 +118,39 @@ def test_lexical_stand_in_in_both_languages():
     nli = LexicalNli()
     en, zh = nli.entailment([("Paris is in France.", "Paris is in France."), ("巴黎位于法国。", "巴黎位于德国。")])
     assert en == 1.0 and zh == pytest.approx(5 / 6)
+
+
+def test_located_in_transitive_reduction_per_paragraph():
+    from instructie_assets.core.matching import reduce_transitive
+
+    def edge(pid, h, hq, t, tq, tid):
+        row = _candidate(tid, "located in", "P131", h, t, "building", "geographic_region")
+        row.update(paragraph_id=pid, head_qid=hq, tail_qid=tq)
+        return row
+
+    frame = pl.DataFrame([
+        edge("p1", "King's College Chapel", "Q1", "Cambridge", "Q350", "a"),
+        edge("p1", "Cambridge", "Q350", "England", "Q21", "b"),
+        edge("p1", "King's College Chapel", "Q1", "England", "Q21", "shortcut"),
+        edge("p1", "England", "Q21", "United Kingdom", "Q145", "c"),
+        edge("p1", "King's College Chapel", "Q1", "United Kingdom", "Q145", "long-shortcut"),
+        edge("p2", "国王学院礼拜堂", "Q1", "英格兰", "Q21", "no-chain-here"),  # Cambridge not in this paragraph
+    ], schema=TRIPLE_SCHEMA)
+    kept = reduce_transitive(frame, ("located in",))
+    assert sorted(kept["triple_id"]) == ["a", "b", "c", "no-chain-here"]
+    assert list(kept.columns) == list(TRIPLE_SCHEMA)
+
+
+@pytest.mark.parametrize("language,written,refined", [
+    ("en", "December 2009", "4 December 2009"),
+    ("zh", "2009年12月", "2009年12月4日"),
+])
+def test_date_tail_as_written_or_refined_to_precision(language, written, refined):
+    row = _candidate("d1", "date of birth", "P569", "Somebody", written, "human", "time")
+    row.update(source="time", value="+2009-12-04T00:00:00Z/11", language=language)
+    frame = pl.DataFrame([row], schema=TRIPLE_SCHEMA)
+    schema = CONFIG.schemas["person"]
+    as_written = filter_triples(frame, schema, language)
+    assert as_written["tail"][0] == written and as_written["tail_written"][0] == written
+    out = filter_triples(frame, schema, language, refine_dates=True)
+    assert out["tail"][0] == refined and out["tail_written"][0] == written and out["drop_reason"][0] is None
