@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--tolerant", action="store_true", help="skip malformed Wikidata lines and report them")
     b.add_argument("--nli-model", help="NLI filter model: hub id or local directory (default: the mDeBERTa-v3 XNLI model), "
                    "`lexical-overlap` (deterministic stand-in) or `none`")
+    b.add_argument("--ner-model", help="optional NER model for extra mentions: hub id or local directory (default: none)")
     b.add_argument("--gold", action="append", default=[], help="gold InstructIE records (.jsonl) the asset checks score against; repeatable")
     d = sub.add_parser("demo", help="build the bundled sample corpus and print a summary")
     d.add_argument("--db", default="data/instructie.duckdb")
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model)
     else:
-        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model)
+        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model, ner_model=args.ner_model)
         if args.theme:
             options.themes = args.theme
         if args.language:

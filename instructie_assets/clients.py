@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from instructie_assets.core.models import ModelLoadError
+from instructie_assets.core.ner import NerModel, TransformersNer
 from instructie_assets.core.nli import DEFAULT_NLI_MODEL, LexicalNli, NliModel, NliTemplates, TransformersNli, load_nli_templates
 from instructie_assets.core.schemas import ProjectConfig, load_project_config
 from instructie_assets.core.wikitext import dump_language
@@ -38,27 +39,49 @@ class ProjectFiles(dg.ConfigurableResource):
         return load_nli_templates(Path(self.resource_dir) / "nli_templates", config.schemas)
 
 
-class NliSettings(dg.ConfigurableResource):
-    """The NLI filter's model: a hub id or a local directory (default: the multilingual mDeBERTa-v3
-    XNLI model), `lexical-overlap` for the deterministic stand-in, or `none` to switch it off. When
-    the model cannot be loaded the stage runs without NLI and says so; nothing is marked as checked."""
+class ModelSettings(dg.ConfigurableResource):
+    """What every model resource shares: a hub id or a local directory, `none` to switch it off, the
+    device (`auto`: cuda when present) and batching. A model that cannot be loaded leaves the stage
+    running without it and saying why, never pretending it ran."""
 
-    model: str = DEFAULT_NLI_MODEL
+    model: str = ""
     device: str = "auto"
     batch_size: int = 32
     max_length: int = 512
 
-    def load(self) -> tuple[NliModel | None, str]:
-        """(model, a line saying what was loaded or why not)."""
-        if self.model.lower() in ("", "none", "off"):
-            return None, "not applied: NLI switched off (model: none)"
-        if self.model == LexicalNli.name:
-            return LexicalNli(), f"applied: {LexicalNli.name} (deterministic stand-in, not a trained NLI model)"
+    def off(self) -> bool:
+        return self.model.strip().lower() in ("", "none", "off")
+
+    def _load(self, factory, kind: str):
+        if self.off():
+            return None, f"not applied: no {kind} model configured (model: none)"
         try:
-            model = TransformersNli(self.model, self.device, self.batch_size, self.max_length)
+            model = factory()
         except ModelLoadError as exc:
             return None, f"not applied: {exc}"
-        return model, f"applied: {self.model} on {model.device}"
+        return model, f"applied: {self.model} on {getattr(model, 'device', 'cpu')}"
+
+
+class NliSettings(ModelSettings):
+    """The NLI filter's model (default: the multilingual mDeBERTa-v3 XNLI model the authors used);
+    `lexical-overlap` selects the deterministic stand-in."""
+
+    model: str = DEFAULT_NLI_MODEL
+
+    def load(self) -> tuple[NliModel | None, str]:
+        """(model, a line saying what was loaded or why not)."""
+        if self.model == LexicalNli.name:
+            return LexicalNli(), f"applied: {LexicalNli.name} (deterministic stand-in, not a trained NLI model)"
+        return self._load(lambda: TransformersNli(self.model, self.device, self.batch_size, self.max_length), "NLI")
+
+
+class NerSettings(ModelSettings):
+    """The optional NER mention finder (off by default): a token-classification model with BIO labels."""
+
+    batch_size: int = 16
+
+    def load(self) -> tuple[NerModel | None, str]:
+        return self._load(lambda: TransformersNer(self.model, self.device, self.batch_size, self.max_length), "NER")
 
 
 class ExportSettings(dg.ConfigurableResource):

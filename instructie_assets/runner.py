@@ -34,6 +34,7 @@ class BuildOptions:
     skip_wikidata: bool = False
     gold: list[str] = field(default_factory=list)
     nli_model: str | None = None  # None: NliSettings' default (the mDeBERTa XNLI model)
+    ner_model: str | None = None  # None: no NER model (links, subject, repeats, gazetteer, values only)
 
 
 def _instance() -> dg.DagsterInstance:
@@ -74,7 +75,7 @@ def _run(selection: list[str], resources: dict, instance, partition_key=None) ->
 def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     """Materialize everything the options select; returns the asset check outcomes of every partition."""
     os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
-    resources = build_resources(options.db, options.wikipedia, options.wikidata, options.out_dir, options.tolerant, options.gold, options.nli_model)
+    resources = build_resources(options.db, options.wikipedia, options.wikidata, options.out_dir, options.tolerant, options.gold, options.nli_model, options.ner_model)
     instance = _instance()
     if not options.skip_wikidata:
         _run(WIKIDATA_KEYS, resources, instance)

@@ -66,3 +66,10 @@ def tiny_nli_dir(tmp_path_factory):
 
     texts = ["Douglas Adams was born in Cambridge.", "Paris is located in France.", "巴黎位于法国。", "道格拉斯·亚当斯出生于剑桥。"]
     return str(build_tiny_nli(tmp_path_factory.mktemp("tiny-nli"), texts))
+
+
+@pytest.fixture(scope="session")
+def tiny_ner_dir(tmp_path_factory):
+    from instructie_assets.tiny_models import build_tiny_ner
+
+    return str(build_tiny_ner(tmp_path_factory.mktemp("tiny-ner"), ["Douglas Adams was born in Cambridge.", "巴黎位于法国。"]))

@@ -48,6 +48,63 @@ def test_sample_scores_against_gold(built, language):
     assert prf.precision >= FLOOR["precision"] and prf.recall >= FLOOR["recall"]
 
 
+def identify_figures(db: str, language: str, gold: list[dict]) -> dict:
+    """Mention recall and disambiguation accuracy against the gold.
+
+    Mention recall: gold head/tail surfaces (per paragraph) that are a mention's exact surface.
+    Disambiguation: a gold item triple's true QIDs are the pair, among every candidate of its head and
+    tail surfaces (mention candidates and every item with that label or alias), that Wikidata links by
+    a statement; accuracy is the share of such surfaces whose mention resolved to that QID."""
+    con = duckdb.connect(db, read_only=True)
+    try:
+        texts = dict(con.execute("SELECT text, paragraph_id FROM main.paragraphs WHERE language = ?", [language]).fetchall())
+        resolved = con.execute("SELECT r.paragraph_id, r.surface, r.qid, r.n_candidates, m.candidate_qids FROM main.resolved_entities r "
+                               "JOIN main.entity_mentions m USING (mention_id) WHERE r.language = ?", [language]).fetchall()
+        by_label = defaultdict(set)
+        for qid, text in con.execute("SELECT qid, text FROM main.wikidata_labels WHERE language = ?", [language]).fetchall():
+            by_label[text].add(qid)
+        linked = set(con.execute("SELECT subject, object FROM main.wikidata_item_claims").fetchall())
+    finally:
+        con.close()
+    mentions = defaultdict(list)
+    for pid, surface, qid, n, cands in resolved:
+        mentions[(pid, surface)].append((qid, n, set(cands or [])))
+    surfaces, found, judged, correct, ambiguous, ambiguous_correct = set(), 0, 0, 0, 0, 0
+    truth: dict[tuple[str, str], str] = {}
+    for record in gold:
+        pid = texts[record["text"]]
+        for t in record["relation"]:
+            for s in (t["head"], t["tail"]):
+                if (pid, s) not in surfaces:
+                    surfaces.add((pid, s))
+                    found += (pid, s) in mentions
+            heads = set().union(by_label.get(t["head"], set()), *(c for _, _, c in mentions.get((pid, t["head"]), [])))
+            tails = set().union(by_label.get(t["tail"], set()), *(c for _, _, c in mentions.get((pid, t["tail"]), [])))
+            pairs = {(h, q) for h in heads for q in tails if (h, q) in linked or (q, h) in linked}
+            if len(pairs) == 1:
+                (h, q), = pairs
+                truth.setdefault((pid, t["head"]), h)
+                truth.setdefault((pid, t["tail"]), q)
+    for key, qid in truth.items():
+        for resolved_qid, n, _ in mentions.get(key, [])[:1]:
+            judged += 1
+            correct += resolved_qid == qid
+            if n > 1:
+                ambiguous += 1
+                ambiguous_correct += resolved_qid == qid
+    return {"mention_recall": found / len(surfaces), "surfaces": len(surfaces),
+            "disambiguation_accuracy": correct / judged, "judged": judged,
+            "ambiguous_accuracy": ambiguous_correct / ambiguous if ambiguous else 1.0, "ambiguous": ambiguous}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_mention_recall_and_disambiguation_accuracy(built, language):
+    figures = identify_figures(built.db, language, read_jsonl(SAMPLE_GOLD[language]))
+    print(f"\n{language}: " + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+    assert figures["mention_recall"] >= 0.97 and figures["disambiguation_accuracy"] >= 0.97
+    assert figures["ambiguous"] >= 1 and figures["ambiguous_accuracy"] == 1.0  # the shared-label traps of the sample
+
+
 def test_every_partition_has_output_and_exports(built):
     rows = summary(built.db)
     assert len(rows) == 24
@@ -81,13 +138,15 @@ def test_asset_checks_ran_on_every_partition(built):
     assert all(c.metadata["label_combinations"] >= 1 for c in by_check["yield_and_diversity"])
 
 
-def test_nli_filter_in_the_graph_with_a_tiny_model(built, tiny_nli_dir, tmp_path):
-    """Re-materialize one partition on a copy of the database with the tiny model: every surviving
-    triple gets a score, the metadata says the model ran, and the threshold drops the low ones."""
+def test_nli_filter_and_ner_in_the_graph_with_tiny_models(built, tiny_nli_dir, tiny_ner_dir, tmp_path):
+    """Re-materialize one partition on a copy of the database with the tiny models: every surviving
+    triple gets an NLI score, the metadata says the model ran, and the threshold drops the low ones;
+    the NER model's spans go through the label lookup (random spans: few or none survive)."""
     db = str(tmp_path / "copy.duckdb")
     shutil.copy(built.db, db)
     checks = build(BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=db, out_dir=str(tmp_path / "out"),
-                                themes=["person"], languages=["en"], skip_wikidata=True, nli_model=tiny_nli_dir), progress=False)
+                                themes=["person"], languages=["en"], skip_wikidata=True, nli_model=tiny_nli_dir,
+                                ner_model=tiny_ner_dir), progress=False)
     (nli_check,) = [c for c in checks if c.check == "nli_applied"]
     assert nli_check.passed and nli_check.metadata["nli"].startswith(f"applied: {tiny_nli_dir}")
     rows = query(db, "SELECT drop_reason, nli_score FROM main.filtered_triples WHERE theme = 'person' AND language = 'en'")

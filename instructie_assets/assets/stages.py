@@ -5,7 +5,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import NliSettings, ProjectFiles, QualitySettings
+from instructie_assets.clients import NerSettings, NliSettings, ProjectFiles, QualitySettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
 from instructie_assets.core.articles import paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
@@ -42,13 +42,19 @@ def paragraphs(context: dg.AssetExecutionContext, config: ParagraphConfig, artic
 
 
 @dg.asset(deps=["wikipedia_redirects", "wikidata_labels", "wikidata_time_claims", "wikidata_quantity_claims"], **STAGE)
-def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, paragraphs: pl.DataFrame) -> pl.DataFrame:
+def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, ner: NerSettings, paragraphs: pl.DataFrame) -> pl.DataFrame:
     """One mention (span, surface, source, candidate QIDs or value statements) in a paragraph."""
     _, language = theme_and_language(context)
+    model, ner_status = ner.load()
+    spans = None
+    if model is not None and paragraphs.height:
+        ids, texts = paragraphs["paragraph_id"].to_list(), paragraphs["text"].to_list()
+        spans = dict(zip(ids, model.spans(texts)))
     with duckdb.get_connection() as conn:
-        df = find_mentions(paragraphs, WikidataStore(conn), language)
+        df = find_mentions(paragraphs, WikidataStore(conn), language, ner_spans=spans)
     by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
-    context.add_output_metadata({"rows": df.height, "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["paragraph_id", "surface", "source", "candidate_qids"])})
+    context.add_output_metadata({"rows": df.height, "ner": ner_status,
+                                 "ner_spans": sum(len(v) for v in spans.values()) if spans else 0, "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["paragraph_id", "surface", "source", "candidate_qids"])})
     return df
 
 

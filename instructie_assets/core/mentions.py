@@ -5,7 +5,8 @@ redirects to its sitelink QID), `subject` (the article's own item, which its pag
 title without qualifier, bold names, labels and aliases, later short forms), `repeat` (unlinked
 repeats of a linked entity's anchor text, label or alias), `gazetteer` (labels and aliases of the
 one-hop Wikidata neighbours of the article's item and linked entities, one Aho-Corasick automaton
-per article), `value` (time and quantity values of those entities rendered as text can write them).
+per article), `ner` (spans of an optional NER model whose surface is a Wikidata label or alias),
+`value` (time and quantity values of those entities rendered as text can write them).
 Links always stand; among the rest the longer span wins, then the source order, then the earlier.
 """
 
@@ -19,6 +20,7 @@ import polars as pl
 from instructie_assets.core.chinese import to_simplified
 from instructie_assets.core.gazetteer import Gazetteer
 from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.ner import EntitySpan
 from instructie_assets.core.values import render_quantity, render_time, unit_words
 
 SOURCE_ORDER = {"link": 0, "subject": 1, "repeat": 2, "gazetteer": 3, "ner": 4, "value": 5}
@@ -88,8 +90,11 @@ def resolve_link_targets(
     return out
 
 
-def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str) -> pl.DataFrame:
-    """All mentions of every paragraph of one partition (one language)."""
+def find_mentions(
+    paragraphs: pl.DataFrame, store: WikidataStore, language: str, ner_spans: dict[str, list[EntitySpan]] | None = None
+) -> pl.DataFrame:
+    """All mentions of every paragraph of one partition (one language). `ner_spans` (paragraph id ->
+    spans from an NER model) adds `ner` mentions whose surface is a Wikidata label or alias."""
     if paragraphs.is_empty():
         return pl.DataFrame(schema=MENTION_SCHEMA)
     rows = paragraphs.sort("article_id", "paragraph_index").to_dicts()
@@ -130,6 +135,7 @@ def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str)
     unlinked_anchor_surfaces: set[str] = set()
     raw: list[dict] = []
     gazetteer_surfaces: set[str] = set()
+    ner_surfaces: set[str] = set()
     for article_id, paras in by_article.items():
         subject = paras[0]["article_qid"]
         title = paras[0]["title"]
@@ -191,12 +197,17 @@ def find_mentions(paragraphs: pl.DataFrame, store: WikidataStore, language: str)
                     found.append({"start": start, "end": end, "source": "gazetteer", "qids": refs_best, "values": [], "lookup": True})
                 else:
                     found.append({"start": start, "end": end, "source": best, "qids": refs_best, "values": [], "lookup": False})
+            for span in (ner_spans or {}).get(p["paragraph_id"], ()):
+                surface = text[span.start:span.end]
+                if surface.strip():
+                    ner_surfaces.add(surface)
+                    found.append({"start": span.start, "end": span.end, "source": "ner", "qids": [], "values": [], "lookup": True})
             for m in select_non_overlapping(found):
                 m.update(paragraph_id=p["paragraph_id"], article_id=article_id, surface=text[m["start"]:m["end"]])
                 raw.append(m)
 
     # Label -> candidate QIDs for gazetteer hits and unresolved anchors (the shared-label case).
-    by_label = store.qids_for_surfaces(gazetteer_surfaces | unlinked_anchor_surfaces, language)
+    by_label = store.qids_for_surfaces(gazetteer_surfaces | unlinked_anchor_surfaces | ner_surfaces, language)
     theme = rows[0]["theme"]
     out_rows = []
     for m in raw:

@@ -82,3 +82,25 @@ def test_traditional_chinese_paragraph(make_store):
     assert ("道格拉斯·亚当斯", "国籍", "英国") in kept
     assert ("道格拉斯·亚当斯", "出生日期", "1952年3月11日") in kept
     assert ("道格拉斯·亚当斯", "出生地点", "剑桥") in kept
+
+
+def test_quantity_with_a_unit_alias_in_both_languages(make_store):
+    world = WORLD + [
+        entity("Q11573", en=["metre"], zh=["米"]),
+        entity("Q41176", en=["building"], zh=["建筑物"]),
+        entity("Q243", en=["Eiffel Tower"], zh=["埃菲尔铁塔"], sites={"enwiki": "Eiffel Tower", "zhwiki": "埃菲尔铁塔"},
+               claims={"P31": ["Q41176"], "P2048": ["+330 Q11573"]}),
+    ]
+    store = make_store(world)
+    for language, text, tail in [
+        ("en", "The Eiffel Tower is a wrought-iron lattice tower. It is 330 m tall, about the height of an 81-storey building.", "330 m"),
+        ("zh", "埃菲尔铁塔是一座镂空结构铁塔，高330米，相当于81层楼的高度。", "330米"),
+    ]:
+        paras = paragraph(text, [], language=language, title="Eiffel Tower" if language == "en" else "埃菲尔铁塔", qid="Q243")
+        mentions = find_mentions(paras, store, language)
+        resolved = resolve_mentions(mentions, paras, store, CONFIG.taxonomy, language)
+        candidates = match_triples(resolved, store, CONFIG.schemas["building"], CONFIG.relation_map, language)
+        kept = filter_triples(candidates, CONFIG.schemas["building"], language).filter(pl.col("drop_reason").is_null())
+        heights = kept.filter(pl.col("property") == "P2048")
+        assert heights["tail"].to_list() == [tail], (language, kept.select("head", "relation", "tail").to_dicts())
+        assert heights["value"][0] == "330/Q11573"  # amount/unit QID
