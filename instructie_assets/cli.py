@@ -15,6 +15,47 @@ def _print_summary(rows: list[dict]) -> None:
         print(f"{r['language']:8} {r['theme']:22} {r['paragraphs']:>10} {r['kept']:>6}  {dropped}")
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    import os
+
+    from instructie_assets.partitions import parse_shard
+
+    try:
+        _, n = parse_shard(args.shard)
+    except ValueError as exc:
+        print(f"instructie: {exc}", file=sys.stderr)
+        return 2
+    os.environ["INSTRUCTIE_WIKIDATA_SHARDS"] = str(n)  # before the definitions are imported
+    from instructie_assets.runner import BuildError, BuildOptions, ingest_wikidata_shard
+
+    options = BuildOptions(wikipedia=[], wikidata=args.wikidata, db=args.db, out_dir=os.devnull, tolerant=args.tolerant, workers=args.workers)
+    try:
+        ingest_wikidata_shard(options, args.shard)
+    except (BuildError, FileNotFoundError, ValueError) as exc:
+        print(f"instructie: ingest failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"wikidata shard {args.shard} -> {args.db}")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from instructie_assets.core.duckdb_tables import merge_shard_databases
+    from instructie_assets.core.wikidata import TABLE_SCHEMAS
+
+    conn = duckdb.connect(args.db)
+    try:
+        copied = merge_shard_databases(conn, args.shard_dbs, list(TABLE_SCHEMAS))
+    except duckdb.Error as exc:
+        print(f"instructie: merge failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+    print(", ".join(f"{k}={v}" for k, v in copied.items()))
+    return 0
+
+
 def _print_checks(checks) -> None:
     failed = [c for c in checks if not c.passed]
     print(f"asset checks: {len(checks) - len(failed)} passed, {len(failed)} warnings")
@@ -58,10 +99,21 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--theme", action="append", help="only these themes (repeatable)")
     b.add_argument("--language", action="append", help="only these languages (repeatable)")
     b.add_argument("--tolerant", action="store_true", help="skip malformed Wikidata lines and report them")
+    b.add_argument("--workers", type=int, default=0, help="dump-decoding processes (default: one per core)")
+    b.add_argument("--skip-wikidata", action="store_true", help="keep the Wikidata tables already in --db (ingested or merged)")
     b.add_argument("--nli-model", help="NLI filter model: hub id or local directory (default: the mDeBERTa-v3 XNLI model), "
                    "`lexical-overlap` (deterministic stand-in) or `none`")
     b.add_argument("--ner-model", help="optional NER model for extra mentions: hub id or local directory (default: none)")
     b.add_argument("--gold", action="append", default=[], help="gold InstructIE records (.jsonl) the asset checks score against; repeatable")
+    i = sub.add_parser("ingest-wikidata", help="ingest one shard of the Wikidata dump (the unit of work of one machine)")
+    i.add_argument("--wikidata", required=True)
+    i.add_argument("--db", required=True, help="the DuckDB file this shard writes")
+    i.add_argument("--shard", default="0-of-1", help="K-of-N: entity lines whose ordinal is K modulo N (default 0-of-1)")
+    i.add_argument("--workers", type=int, default=0)
+    i.add_argument("--tolerant", action="store_true")
+    m = sub.add_parser("merge-shards", help="copy the Wikidata tables of shard databases into one database")
+    m.add_argument("--db", required=True, help="the database to merge into (then: build --skip-wikidata --db it)")
+    m.add_argument("shard_dbs", nargs="+")
     d = sub.add_parser("demo", help="build the bundled sample corpus and print a summary")
     d.add_argument("--db", default="data/instructie.duckdb")
     d.add_argument("--out", default="data/exports")
@@ -77,13 +129,18 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "evaluate":
         return _evaluate(args)
+    if args.command == "ingest-wikidata":
+        return _ingest(args)
+    if args.command == "merge-shards":
+        return _merge(args)
 
     from instructie_assets.runner import BuildError, BuildOptions, build, summary
 
     if args.command == "demo":
         options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model)
     else:
-        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model, ner_model=args.ner_model)
+        options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model, ner_model=args.ner_model,
+                               workers=args.workers, skip_wikidata=args.skip_wikidata)
         if args.theme:
             options.themes = args.theme
         if args.language:

@@ -21,6 +21,8 @@ class DumpSources(dg.ConfigurableResource):
     wikipedia: list[str]
     wikidata: str
     tolerant: bool = False
+    workers: int = 0  # decoding processes; 0 = one per core
+
 
     def wikipedia_for(self, language: str) -> list[str]:
         return [p for p in self.wikipedia if dump_language(p) == language]

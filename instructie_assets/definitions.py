@@ -17,13 +17,13 @@ ASSETS = dg.load_assets_from_modules([dumps, stages, exports])
 
 def build_resources(
     db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
-    nli_model: str | None = None, ner_model: str | None = None,
+    nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
 ) -> dict:
     return {
         "io_manager": DuckDBPolarsIOManager(database=db, schema="main"),
         "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(os.path.dirname(os.path.abspath(db)), ".dagster_storage")),
         "duckdb": DuckDBResource(database=db),
-        "dumps": DumpSources(wikipedia=wikipedia, wikidata=wikidata, tolerant=tolerant),
+        "dumps": DumpSources(wikipedia=wikipedia, wikidata=wikidata, tolerant=tolerant, workers=workers),
         "project": ProjectFiles(),
         "exports": ExportSettings(out_dir=out_dir),
         "quality": QualitySettings(gold=list(gold or [])),

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.definitions import ASSETS, build_resources
-from instructie_assets.partitions import THEMES, theme_language_key
+from instructie_assets.partitions import THEMES, shard_keys, theme_language_key
 
 WIKIDATA_KEYS = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims"]
 LANGUAGE_KEYS = ["articles", "wikipedia_redirects"]
@@ -35,6 +35,14 @@ class BuildOptions:
     gold: list[str] = field(default_factory=list)
     nli_model: str | None = None  # None: NliSettings' default (the mDeBERTa XNLI model)
     ner_model: str | None = None  # None: no NER model (links, subject, repeats, gazetteer, values only)
+    workers: int = 0  # dump-decoding processes; 0 = one per core
+
+
+def _resources(options: BuildOptions) -> dict:
+    return build_resources(
+        options.db, options.wikipedia, options.wikidata, options.out_dir, tolerant=options.tolerant, gold=options.gold,
+        nli_model=options.nli_model, ner_model=options.ner_model, workers=options.workers,
+    )
 
 
 def _instance() -> dg.DagsterInstance:
@@ -75,10 +83,11 @@ def _run(selection: list[str], resources: dict, instance, partition_key=None) ->
 def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     """Materialize everything the options select; returns the asset check outcomes of every partition."""
     os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
-    resources = build_resources(options.db, options.wikipedia, options.wikidata, options.out_dir, options.tolerant, options.gold, options.nli_model, options.ner_model)
+    resources = _resources(options)
     instance = _instance()
     if not options.skip_wikidata:
-        _run(WIKIDATA_KEYS, resources, instance)
+        for key in shard_keys():
+            _run(WIKIDATA_KEYS, resources, instance, partition_key=key)
     languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
     for lang in languages:
         _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
@@ -87,6 +96,15 @@ def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     for theme, lang in tqdm(keys, desc="partitions", disable=not progress):
         outcomes += _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang))
     return outcomes
+
+
+def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
+    """Materialize one Wikidata shard (`K-of-N`) into `options.db`: the unit of work of one machine.
+    INSTRUCTIE_WIKIDATA_SHARDS must be N in this process (the CLI sets it)."""
+    if shard not in shard_keys():
+        raise BuildError(f"shard {shard} is not a partition here (INSTRUCTIE_WIKIDATA_SHARDS gives {', '.join(shard_keys())})")
+    os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
+    _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard)
 
 
 def summary(db: str) -> list[dict]:

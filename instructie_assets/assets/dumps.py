@@ -8,8 +8,9 @@ from tqdm import tqdm
 from instructie_assets.clients import DumpSources, ProjectFiles
 from instructie_assets.core.articles import read_articles
 from instructie_assets.core.knowledge import WikidataStore
-from instructie_assets.core.wikidata import read_wikidata_dump
-from instructie_assets.partitions import language_partitions
+from instructie_assets.core.duckdb_tables import StagedTableWriter
+from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata
+from instructie_assets.partitions import language_partitions, parse_shard, wikidata_shards
 
 WIKIDATA_TABLES = {
     "wikidata_labels": "One label or alias of an item in en or zh (Simplified).",
@@ -21,26 +22,33 @@ WIKIDATA_TABLES = {
 
 
 @dg.multi_asset(
-    outs={name: dg.AssetOut(description=desc, group_name="wikidata") for name, desc in WIKIDATA_TABLES.items()},
-    description="Stream the Wikidata JSON dump into narrow tables.",
+    specs=[dg.AssetSpec(name, description=desc, group_name="wikidata", partitions_def=wikidata_shards) for name, desc in WIKIDATA_TABLES.items()],
+    partitions_def=wikidata_shards,
+    description="Stream one shard of the Wikidata JSON dump into the narrow tables (staged, swapped in at the end).",
 )
-def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources):
-    with tqdm(desc="wikidata", unit="B", unit_scale=True, disable=None) as bar:
-        last = [0]
+def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckdb: DuckDBResource):
+    shard = parse_shard(context.partition_key)
+    with duckdb.get_connection() as conn:
+        writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0])
+        writer.begin()
+        try:
+            with tqdm(desc=f"wikidata shard {context.partition_key}", unit=" entities", disable=None) as bar:
+                def progress(entities: int, byte: int) -> None:
+                    bar.update(entities - bar.n)
+                    bar.set_postfix_str(f"{byte / 1e9:.2f} GB read", refresh=False)
 
-        def progress(byte: int) -> None:
-            bar.update(byte - last[0])
-            last[0] = byte
-
-        rows = read_wikidata_dump(dumps.wikidata, tolerant=dumps.tolerant, progress=progress)
-    frames = rows.frames()
-    for name, frame in frames.items():
-        meta = {"rows": frame.height, "entities": rows.entities, "dump": dumps.wikidata}
+                stats = ingest_wikidata(dumps.wikidata, writer.write, shard=shard, workers=dumps.workers, tolerant=dumps.tolerant, progress=progress)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.commit()
+    for name in WIKIDATA_TABLES:
+        meta = {"rows": stats.rows[name], "entities": stats.entities, "dump": dumps.wikidata, "shard": context.partition_key}
         if name == "wikidata_labels":
-            meta["skipped_lines"] = len(rows.skipped)
-            if rows.skipped:
-                meta["skipped"] = dg.MetadataValue.md("\n".join(f"- {s}" for s in rows.skipped[:50]))
-        yield dg.Output(frame, output_name=name, metadata=meta)
+            meta["skipped_lines"] = len(stats.skipped)
+            if stats.skipped:
+                meta["skipped"] = dg.MetadataValue.md("\n".join(f"- {s}" for s in stats.skipped[:50]))
+        yield dg.MaterializeResult(asset_key=name, metadata=meta)
 
 
 @dg.multi_asset(
@@ -54,7 +62,7 @@ def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources):
         ),
     },
     partitions_def=language_partitions,
-    deps=["wikidata_sitelinks", "wikidata_item_claims"],
+    deps=[dg.AssetDep(k, partition_mapping=dg.AllPartitionMapping()) for k in ("wikidata_sitelinks", "wikidata_item_claims")],
 )
 def wikipedia_articles(context: dg.AssetExecutionContext, dumps: DumpSources, project: ProjectFiles, duckdb: DuckDBResource):
     language = context.partition_key

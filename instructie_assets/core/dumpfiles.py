@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bz2
-import gzip
+import io
 from pathlib import Path
 from typing import IO
 
@@ -24,13 +24,27 @@ class DumpFormatError(ValueError):
         super().__init__(f"{where}: {reason}")
 
 
-def open_binary(path: str | Path) -> IO[bytes]:
-    """Open a dump for reading decompressed bytes, by its extension."""
+def open_binary(path: str | Path, threads: int = 1) -> IO[bytes]:
+    """Open a dump for reading decompressed bytes, by its extension.
+
+    .gz: ISA-L's igzip (several times zlib's speed; with threads > 1 decompression runs in its own
+    thread, ahead of the reader). .bz2: indexed_bzip2 decoding blocks on `threads` cores (any bz2
+    file, multistream included). Both raise on a truncated archive."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such dump file")
     if p.suffix == ".bz2":
-        return bz2.open(p, "rb")
+        with open(p, "rb") as fh:
+            magic = fh.read(3)
+        if magic != b"BZh":
+            raise DumpFormatError(p, 1, 0, "not a bz2 archive (no BZh header)")
+        if threads <= 1:
+            return bz2.open(p, "rb")
+        import indexed_bzip2
+
+        return io.BufferedReader(indexed_bzip2.open(str(p), parallelization=threads), buffer_size=1 << 20)
     if p.suffix == ".gz":
-        return gzip.open(p, "rb")
+        from isal import igzip, igzip_threaded
+
+        return igzip_threaded.open(p, "rb", threads=1) if threads > 1 else igzip.open(p, "rb")
     return open(p, "rb")

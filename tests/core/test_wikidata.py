@@ -48,15 +48,17 @@ def test_dump_layout_gz(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "line, reason",
-    [(b'{"id":"Q2",', "malformed entity"), (b'{"labels":{}}', "entity without an id"), (b'{"id":"Q2","x":"\xff"}', "malformed entity")],
+    "line, reason, byte",
+    [(b'{"id":"Q2",', "malformed entity", 15), (b'{"labels":{}}', "entity without an id", 15),
+     (b'{"id":"Q2","x":"\xff"}', "malformed entity: invalid UTF-8", 31),  # the byte of the bad sequence itself
+     (b'{"id":"Q2","labels":{"en":{"language":"en","value":7}}}', "Expected `str`, got `int`", 15)],
 )
-def test_bad_line_names_file_line_and_byte(tmp_path, line, reason):
+def test_bad_line_names_file_line_and_byte(tmp_path, line, reason, byte):
     good = b'{"id":"Q1"}'
     path = write_dump(tmp_path / "wikidata-all.json", [good, line])
     with pytest.raises(DumpFormatError) as err:
         read_wikidata_dump(path)
-    assert str(err.value).startswith("wikidata-all.json: line 3 (byte 15): ")
+    assert str(err.value).startswith(f"wikidata-all.json: line 3 (byte {byte}): ")
     assert reason in str(err.value)
     rows = read_wikidata_dump(path, tolerant=True)
     assert rows.entities == 1 and len(rows.skipped) == 1 and "line 3" in rows.skipped[0]
