@@ -1,0 +1,125 @@
+"""Wikidata ingest at scale: workers, shards, staged writes, bad archives."""
+
+import bz2
+import gzip
+
+import duckdb
+import polars as pl
+import pytest
+
+from bench.generate import write_wikidata_dump
+from instructie_assets.core.dumpfiles import DumpFormatError
+from instructie_assets.core.duckdb_tables import StagedTableWriter, merge_shard_databases
+from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, read_wikidata_dump
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory):
+    return write_wikidata_dump(tmp_path_factory.mktemp("wd") / "wikidata-gen.json.bz2", 300, seed=3)
+
+
+def table_rows(conn, name):
+    cols = ", ".join(TABLE_SCHEMAS[name])
+    return sorted(conn.execute(f"SELECT {cols} FROM main.{name}").fetchall(), key=repr)
+
+
+def ingest_into(conn, path, shard, workers=1, batch_bytes=64 << 10):
+    writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0])
+    writer.begin()
+    stats = ingest_wikidata(path, writer.write, shard=shard, workers=workers, batch_bytes=batch_bytes)
+    writer.commit()
+    return stats
+
+
+def test_generated_entities_give_every_kind_of_row(dump):
+    rows = read_wikidata_dump(dump)
+    assert rows.entities == 300
+    assert rows.labels and rows.sitelinks and rows.item_claims and rows.time_claims and rows.quantity_claims
+    assert all(r[3] != "deprecated" for r in rows.item_claims)
+    assert {r[1] for r in rows.labels} == {"en", "zh"}
+
+
+def test_worker_processes_give_the_same_rows_as_one_process(dump):
+    one, many = duckdb.connect(), duckdb.connect()
+    ingest_into(one, dump, (0, 1), workers=1)
+    stats = ingest_into(many, dump, (0, 1), workers=2)  # 64 KB batches: many batches over two processes
+    assert stats.entities == 300
+    for name in TABLE_SCHEMAS:
+        assert table_rows(one, name) == table_rows(many, name), name
+
+
+def test_union_of_shards_equals_a_single_run(dump, tmp_path):
+    single = duckdb.connect()
+    ingest_into(single, dump, (0, 1))
+    # three shards, each in its own database (three machines), merged into one
+    paths = []
+    for k in range(3):
+        path = str(tmp_path / f"shard{k}.duckdb")
+        with duckdb.connect(path) as conn:
+            stats = ingest_into(conn, dump, (k, 3))
+            assert 90 <= stats.entities <= 110
+        paths.append(path)
+    merged = duckdb.connect(str(tmp_path / "merged.duckdb"))
+    merge_shard_databases(merged, paths, list(TABLE_SCHEMAS))
+    for name in TABLE_SCHEMAS:
+        assert table_rows(merged, name) == table_rows(single, name), name
+    assert merged.execute("SELECT list_sort(list(DISTINCT shard)) FROM main.wikidata_labels").fetchone()[0] == [0, 1, 2]
+    # merging a shard again replaces its rows instead of doubling them
+    merge_shard_databases(merged, paths[:1], list(TABLE_SCHEMAS))
+    for name in TABLE_SCHEMAS:
+        assert table_rows(merged, name) == table_rows(single, name), name
+
+
+def test_failed_ingest_leaves_committed_rows_and_reruns_cleanly(dump, tmp_path):
+    conn = duckdb.connect()
+    ingest_into(conn, dump, (0, 1))
+    before = {name: table_rows(conn, name) for name in TABLE_SCHEMAS}
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"[\n" + b'{"id":"Q1"},\n' * 5 + b'{"id":"Q9",\n]\n')
+    writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", 0)
+    writer.begin()
+    with pytest.raises(DumpFormatError, match=r"bad.json: line 7 \(byte 67\)"):
+        ingest_wikidata(bad, writer.write, workers=1)
+    # killed before commit: staging is left, the table is as it was
+    assert {name: table_rows(conn, name) for name in TABLE_SCHEMAS} == before
+    ingest_into(conn, dump, (0, 1))  # the rerun replaces staging and the shard's rows
+    assert {name: table_rows(conn, name) for name in TABLE_SCHEMAS} == before
+    assert not [t for (t,) in conn.execute("SELECT table_name FROM information_schema.tables").fetchall() if "staging" in t]
+
+
+@pytest.mark.parametrize("suffix", [".json.gz", ".json.bz2"])
+def test_truncated_archive_names_file_and_position(tmp_path, suffix):
+    path = write_wikidata_dump(tmp_path / f"wikidata-cut{suffix}", 60, seed=1)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    for workers in (1, 2):
+        with pytest.raises(DumpFormatError, match=rf"wikidata-cut{suffix}: line \d+ \(byte \d+\): truncated or corrupt archive"):
+            ingest_wikidata(path, lambda frames: None, workers=workers, batch_bytes=16 << 10)
+
+
+def test_not_an_archive(tmp_path):
+    path = tmp_path / "wikidata.json.bz2"
+    path.write_bytes(b"[\n{}\n]\n")
+    with pytest.raises(DumpFormatError, match=r"wikidata.json.bz2: line 1 \(byte 0\): not a bz2 archive"):
+        read_wikidata_dump(path)
+    gz = tmp_path / "wikidata.json.gz"
+    gz.write_bytes(b"[\n{}\n]\n")
+    with pytest.raises(DumpFormatError, match=r"wikidata.json.gz: line 1 \(byte 0\): truncated or corrupt archive"):
+        read_wikidata_dump(gz)
+
+
+def test_empty_maps_written_as_arrays(tmp_path):
+    # real dumps write an empty map as [] (PHP arrays)
+    path = tmp_path / "w.json"
+    path.write_bytes(b'[\n{"type":"item","id":"Q7","labels":[],"descriptions":[],"aliases":[],"claims":[],"sitelinks":[]}\n]\n')
+    rows = read_wikidata_dump(path)
+    assert rows.entities == 1 and rows.labels == [] and rows.item_claims == []
+
+
+def test_tolerant_mode_counts_and_locates_skipped_lines(tmp_path):
+    path = tmp_path / "w.json.gz"
+    body = b'[\n{"id":"Q1"},\n{"id":\n{"id":"Q3"},\n{"labels":{}}\n]\n'
+    path.write_bytes(gzip.compress(body))
+    rows = read_wikidata_dump(path, tolerant=True)
+    assert rows.entities == 2
+    assert [s.split(":")[1].strip() for s in rows.skipped] == ["line 3 (byte 15)", "line 5 (byte 35)"]
