@@ -6,6 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = {
+    "wikidata-ingest": "bench.wikidata_ingest",
     "gazetteer": "bench.gazetteer",
     "nli-filter": "bench.nli_filter",
 }

@@ -1,5 +1,8 @@
 """Dump-level assets: the narrow Wikidata tables and each language's articles and redirects."""
 
+import shutil
+from pathlib import Path
+
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -9,7 +12,7 @@ from instructie_assets.clients import DumpSources, ProjectFiles
 from instructie_assets.core.articles import read_articles
 from instructie_assets.core.knowledge import WikidataStore
 from instructie_assets.core.duckdb_tables import StagedTableWriter
-from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata
+from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, staged_parquet
 from instructie_assets.partitions import language_partitions, parse_shard, wikidata_shards
 
 WIKIDATA_TABLES = {
@@ -29,19 +32,25 @@ WIKIDATA_TABLES = {
 def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckdb: DuckDBResource):
     shard = parse_shard(context.partition_key)
     with duckdb.get_connection() as conn:
+        (db_file,) = conn.execute("SELECT file FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    staging = Path(db_file or ".").resolve().parent / ".instructie_staging" / f"wikidata-{context.partition_key}"
+    with tqdm(desc=f"wikidata shard {context.partition_key}", unit=" entities", disable=None) as bar:
+        def progress(entities: int, byte: int) -> None:
+            bar.update(entities - bar.n)
+            bar.set_postfix_str(f"{byte / 1e9:.2f} GB read", refresh=False)
+
+        stats = ingest_wikidata(dumps.wikidata, staging, shard=shard, workers=dumps.workers, tolerant=dumps.tolerant, progress=progress)
+    # The tables change only here, in one transaction per shard: a failed or killed run leaves them as they were.
+    with duckdb.get_connection() as conn:
         writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0])
         writer.begin()
         try:
-            with tqdm(desc=f"wikidata shard {context.partition_key}", unit=" entities", disable=None) as bar:
-                def progress(entities: int, byte: int) -> None:
-                    bar.update(entities - bar.n)
-                    bar.set_postfix_str(f"{byte / 1e9:.2f} GB read", refresh=False)
-
-                stats = ingest_wikidata(dumps.wikidata, writer.write, shard=shard, workers=dumps.workers, tolerant=dumps.tolerant, progress=progress)
+            writer.write_parquet({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
+            writer.commit()
         except BaseException:
             writer.abort()
             raise
-        writer.commit()
+    shutil.rmtree(staging, ignore_errors=True)
     for name in WIKIDATA_TABLES:
         meta = {"rows": stats.rows[name], "entities": stats.entities, "dump": dumps.wikidata, "shard": context.partition_key}
         if name == "wikidata_labels":

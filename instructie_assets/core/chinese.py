@@ -14,3 +14,13 @@ def _converter() -> opencc.OpenCC:
 
 def to_simplified(text: str) -> str:
     return _converter().convert(text) if text else text
+
+
+def to_simplified_many(texts: list[str]) -> list[str]:
+    """Convert many strings in one OpenCC call (joined by newlines): far cheaper than one call each."""
+    if not texts:
+        return []
+    if any("\n" in t for t in texts):
+        return [to_simplified(t) for t in texts]
+    out = to_simplified("\n".join(texts)).split("\n")
+    return out if len(out) == len(texts) else [to_simplified(t) for t in texts]

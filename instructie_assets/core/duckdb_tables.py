@@ -67,6 +67,20 @@ class StagedTableWriter:
             self.conn.execute("ROLLBACK")
             raise
 
+    def write_parquet(self, files_by_table: dict[str, list[str]]) -> None:
+        """Load staged Parquet files (one scan per table, in parallel inside DuckDB)."""
+        for name, files in files_by_table.items():
+            if not files:
+                continue
+            listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            cols = ", ".join(self.schemas[name])
+            self.conn.execute(
+                f"INSERT INTO {self.schema}.{self.staging[name]} BY NAME "
+                f"SELECT {cols}, ?::{'INTEGER' if self.key_dtype == pl.Int32 else 'VARCHAR'} AS {self.key_column} FROM read_parquet([{listing}])",
+                [self.key_value],
+            )
+            self.rows[name] += self.conn.execute(f"SELECT count(*) FROM {self.schema}.{self.staging[name]}").fetchone()[0]
+
     def abort(self) -> None:
         for staging in self.staging.values():
             self.conn.execute(f"DROP TABLE IF EXISTS {self.schema}.{staging}")

@@ -4,16 +4,19 @@ The dump layout: a line `[`, then one entity per line followed by a comma, then 
 `.json`, `.json.gz` (decompressed in parallel by rapidgzip) or `.json.bz2` (indexed_bzip2).
 
 Entities are decoded with msgspec against typed structs that name only the fields we keep, so
-descriptions, qualifiers, references and the other languages are skipped inside the C decoder. Lines
-go to worker processes in batches of a few MB; at most two batches per worker are in flight, so
-memory stays bounded whatever the dump size. `shard=(k, n)` keeps the entity lines whose ordinal is
-k modulo n: n machines each parse a part, and the union of their rows equals a single run.
+descriptions, qualifiers, references and the other languages are skipped inside the C decoder. The
+decompressed stream goes to worker processes in blocks of whole lines (8 MB); each worker writes its
+block's rows as Parquet files, and at most two blocks per worker are in flight, so memory stays
+bounded whatever the dump size; DuckDB then loads the files in one parallel scan. `shard=(k, n)` keeps the entity lines whose line number
+is k modulo n: n machines each parse a part, and the union of their rows equals a single run.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -26,7 +29,7 @@ import msgspec
 import orjson
 import polars as pl
 
-from instructie_assets.core.chinese import to_simplified
+from instructie_assets.core.chinese import to_simplified_many
 from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
 
 ZH_FALLBACK = ("zh-hans", "zh-cn", "zh", "zh-hant", "zh-tw", "zh-hk")
@@ -58,7 +61,7 @@ TABLE_SCHEMAS = {
     "wikidata_time_claims": TIME_CLAIM_SCHEMA,
     "wikidata_quantity_claims": QUANTITY_CLAIM_SCHEMA,
 }
-BATCH_BYTES = 8 << 20
+BLOCK_BYTES = 8 << 20
 
 
 # ------------------------------------------------------------------ the fields we keep, as msgspec structs
@@ -72,9 +75,22 @@ class _Site(msgspec.Struct):
     title: str
 
 
+class _Value(msgspec.Struct, rename={"numeric_id": "numeric-id"}):
+    """Every value shape we read (item, time, quantity) in one struct; other shapes (coordinates,
+    monolingual text) decode into it too and are ignored by `type`, strings stay strings."""
+
+    id: str | None = None
+    numeric_id: int | None = None
+    time: str | None = None
+    precision: int | float = 11  # a float in coordinates
+    calendarmodel: str = ""
+    amount: str | None = None
+    unit: str = "1"
+
+
 class _DataValue(msgspec.Struct):
     type: str
-    value: msgspec.Raw
+    value: _Value | str | float | list | None = None
 
 
 class _Snak(msgspec.Struct):
@@ -87,34 +103,48 @@ class _Statement(msgspec.Struct):
     rank: str = "normal"
 
 
+_ZH_FIELDS = {"zh_hans": "zh-hans", "zh_cn": "zh-cn", "zh_hant": "zh-hant", "zh_tw": "zh-tw", "zh_hk": "zh-hk"}
+ZH_ATTRS = tuple(k.replace("-", "_") for k in ZH_FALLBACK)
+
+
+class _Labels(msgspec.Struct, rename=_ZH_FIELDS, frozen=True):
+    """Only the languages we keep; the other ~300 are skipped by the decoder."""
+
+    en: _Text | None = None
+    zh_hans: _Text | None = None
+    zh_cn: _Text | None = None
+    zh: _Text | None = None
+    zh_hant: _Text | None = None
+    zh_tw: _Text | None = None
+    zh_hk: _Text | None = None
+
+
+class _Aliases(msgspec.Struct, rename=_ZH_FIELDS, frozen=True):
+    en: tuple[_Text, ...] = ()
+    zh_hans: tuple[_Text, ...] = ()
+    zh_cn: tuple[_Text, ...] = ()
+    zh: tuple[_Text, ...] = ()
+    zh_hant: tuple[_Text, ...] = ()
+    zh_tw: tuple[_Text, ...] = ()
+    zh_hk: tuple[_Text, ...] = ()
+
+
+class _Sitelinks(msgspec.Struct, frozen=True):
+    enwiki: _Site | None = None
+    zhwiki: _Site | None = None
+
+
 class _Entity(msgspec.Struct):
     id: str
-    labels: dict[str, _Text] | list = {}
-    aliases: dict[str, list[_Text]] | list = {}
+    labels: _Labels | list = _Labels()
+    aliases: _Aliases | list = _Aliases()
     claims: dict[str, list[_Statement]] | list = {}
-    sitelinks: dict[str, _Site] | list = {}
-
-
-class _EntityId(msgspec.Struct, rename={"numeric_id": "numeric-id"}):
-    id: str | None = None
-    numeric_id: int | None = None
-
-
-class _Time(msgspec.Struct):
-    time: str
-    precision: int = 11
-    calendarmodel: str = ""
-
-
-class _Quantity(msgspec.Struct):
-    amount: str
-    unit: str = "1"
+    sitelinks: _Sitelinks | list = _Sitelinks()
 
 
 _ENTITY = msgspec.json.Decoder(_Entity)
-_ENTITY_ID = msgspec.json.Decoder(_EntityId)
-_TIME = msgspec.json.Decoder(_Time)
-_QUANTITY = msgspec.json.Decoder(_Quantity)
+_EMPTY_LABELS = _Labels()
+_EMPTY_ALIASES = _Aliases()
 
 
 @dataclass
@@ -126,8 +156,35 @@ class WikidataRows:
     quantity_claims: list[tuple] = field(default_factory=list)
     entities: int = 0
     skipped: list[str] = field(default_factory=list)
+    # (qid, zh label values in fallback order, zh alias values): converted to Simplified together
+    zh_pending: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+
+    def flush_zh(self) -> None:
+        """Convert the pending Chinese names in one OpenCC call and append their label rows.
+
+        The first Simplified form in fallback order (zh-hans, zh-cn, zh, zh-hant, ...) is the label;
+        the other variants' labels and all aliases are aliases, de-duplicated."""
+        if not self.zh_pending:
+            return
+        flat = [v for _, labels, aliases in self.zh_pending for v in labels + aliases]
+        converted = iter(to_simplified_many(flat))
+        for qid, labels, aliases in self.zh_pending:
+            label_forms = [next(converted) for _ in labels]
+            alias_forms = [next(converted) for _ in aliases]
+            if not label_forms and not alias_forms:
+                continue
+            label = label_forms[0] if label_forms else None
+            if label is not None:
+                self.labels.append((qid, "zh", "label", label))
+            seen = {label}
+            for v in label_forms[1:] + alias_forms:
+                if v not in seen:
+                    seen.add(v)
+                    self.labels.append((qid, "zh", "alias", v))
+        self.zh_pending = []
 
     def frames(self) -> dict[str, pl.DataFrame]:
+        self.flush_zh()
         return {
             "wikidata_labels": pl.DataFrame(self.labels, schema=LABEL_SCHEMA, orient="row").unique(maintain_order=True),
             "wikidata_sitelinks": pl.DataFrame(self.sitelinks, schema=SITELINK_SCHEMA, orient="row"),
@@ -142,123 +199,111 @@ def _entity_id_of(url: str) -> str:
     return url.rsplit("/", 1)[-1] if url and url != "1" else ""
 
 
-def _zh_values(by_lang: dict, pick_first: bool) -> list[str]:
-    out: list[str] = []
-    for lang in ZH_FALLBACK:
-        if lang in by_lang:
-            val = by_lang[lang]
-            for v in ([val.value] if isinstance(val, _Text) else [a.value for a in val]):
-                s = to_simplified(v)
-                if s not in out:
-                    out.append(s)
-            if pick_first and out:
-                return out[:1]
-    return out
-
-
 def extract_entity(entity: dict | bytes, rows: WikidataRows) -> None:
     """Append the narrow rows of one entity (its JSON line, or a dict); deprecated statements dropped.
+    Chinese names wait in `rows.zh_pending` until `frames()` converts them all at once.
 
-    Raises msgspec errors (and UnicodeDecodeError) on malformed input, ValueError without an id."""
+    Raises msgspec errors (and UnicodeDecodeError) on malformed input."""
     e = _ENTITY.decode(orjson.dumps(entity) if isinstance(entity, dict) else entity)
     qid = e.id
-    labels = e.labels or {}
-    aliases = e.aliases or {}
-    if "en" in labels:
-        rows.labels.append((qid, "en", "label", labels["en"].value))
-    for a in aliases.get("en", ()):
+    labels = e.labels if isinstance(e.labels, _Labels) else _EMPTY_LABELS
+    aliases = e.aliases if isinstance(e.aliases, _Aliases) else _EMPTY_ALIASES
+    if labels.en is not None:
+        rows.labels.append((qid, "en", "label", labels.en.value))
+    for a in aliases.en:
         rows.labels.append((qid, "en", "alias", a.value))
-    zh_label = _zh_values(labels, pick_first=True)
-    for v in zh_label:
-        rows.labels.append((qid, "zh", "label", v))
-    # Labels of the other Chinese variants count as aliases once converted to Simplified.
-    for v in _zh_values(labels, pick_first=False)[1:] + _zh_values(aliases, pick_first=False):
-        if v not in zh_label:
-            rows.labels.append((qid, "zh", "alias", v))
-    sitelinks = e.sitelinks or {}
-    for site in SITES:
-        if site in sitelinks:
-            rows.sitelinks.append((qid, site, sitelinks[site].title))
+    zh_labels = [t.value for t in (getattr(labels, a) for a in ZH_ATTRS) if t is not None]
+    zh_aliases = [t.value for a in ZH_ATTRS for t in getattr(aliases, a)]
+    if zh_labels or zh_aliases:
+        rows.zh_pending.append((qid, zh_labels, zh_aliases))
+    if isinstance(e.sitelinks, _Sitelinks):
+        if e.sitelinks.enwiki is not None:
+            rows.sitelinks.append((qid, "enwiki", e.sitelinks.enwiki.title))
+        if e.sitelinks.zhwiki is not None:
+            rows.sitelinks.append((qid, "zhwiki", e.sitelinks.zhwiki.title))
     for prop, statements in (e.claims or {}).items():
         for st in statements:
             rank = st.rank
             snak = st.mainsnak
             if rank == "deprecated" or snak.snaktype != "value" or snak.datavalue is None:
                 continue
-            kind = snak.datavalue.type
+            kind, v = snak.datavalue.type, snak.datavalue.value
+            if not isinstance(v, _Value):
+                continue
             if kind == "wikibase-entityid":
-                v = _ENTITY_ID.decode(snak.datavalue.value)
                 obj = v.id or (f"Q{v.numeric_id}" if v.numeric_id is not None else "")
                 if obj.startswith("Q"):
                     rows.item_claims.append((qid, prop, obj, rank))
-            elif kind == "time":
-                t = _TIME.decode(snak.datavalue.value)
-                rows.time_claims.append((qid, prop, t.time, t.precision, _entity_id_of(t.calendarmodel), rank))
-            elif kind == "quantity":
-                q = _QUANTITY.decode(snak.datavalue.value)
-                rows.quantity_claims.append((qid, prop, float(q.amount), q.amount.lstrip("+"), _entity_id_of(q.unit), rank))
+            elif kind == "time" and v.time is not None:
+                rows.time_claims.append((qid, prop, v.time, int(v.precision), _entity_id_of(v.calendarmodel), rank))
+            elif kind == "quantity" and v.amount is not None:
+                rows.quantity_claims.append((qid, prop, float(v.amount), v.amount.lstrip("+"), _entity_id_of(v.unit), rank))
     rows.entities += 1
 
 
-# ------------------------------------------------------------------------------------------ batches
+# ------------------------------------------------------------------------------------------- blocks
 
-Line = tuple[int, int, bytes]  # (line number, byte offset in the decompressed stream, entity JSON)
+Block = tuple[int, int, bytes]  # (line number of its first line, byte offset in the decompressed stream, whole lines)
 
 
-def iter_dump_lines(path: str | Path, shard: tuple[int, int] = (0, 1), threads: int = 1) -> Iterator[Line]:
-    """Entity lines of a dump (those of this shard), with their line number and byte offset."""
-    k, n = shard
-    offset, lineno, ordinal = 0, 0, 0
+def iter_blocks(path: str | Path, threads: int = 1, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+    """The decompressed dump in blocks of whole lines (no per-line work here: workers split them)."""
+    lineno, offset, carry = 1, 0, b""
     try:
         with open_binary(path, threads) as fh:
-            for lineno, raw in enumerate(fh, start=1):
-                start = offset
-                offset += len(raw)
-                line = raw.strip()
-                if line.endswith(b","):
-                    line = line[:-1].rstrip()
-                if not line or line in (b"[", b"]"):
+            while True:
+                chunk = fh.read(block_bytes)
+                if not chunk:
+                    break
+                data = carry + chunk if carry else chunk
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = data
                     continue
-                if ordinal % n == k:
-                    yield lineno, start, line
-                ordinal += 1
+                block, carry = data[:cut], data[cut:]
+                yield lineno, offset, block
+                lineno += block.count(b"\n")
+                offset += len(block)
     except (EOFError, OSError, zlib.error, RuntimeError, ValueError) as exc:
-        if isinstance(exc, FileNotFoundError):
+        if isinstance(exc, (FileNotFoundError, DumpFormatError)):
             raise
-        raise DumpFormatError(path, lineno + 1, offset, f"truncated or corrupt archive ({exc})") from exc
-
-
-def iter_batches(lines: Iterator[Line], batch_bytes: int = BATCH_BYTES) -> Iterator[list[Line]]:
-    batch, size = [], 0
-    for item in lines:
-        batch.append(item)
-        size += len(item[2])
-        if size >= batch_bytes:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+        raise DumpFormatError(path, lineno, offset + len(carry), f"truncated or corrupt archive ({exc})") from exc
+    if carry:
+        yield lineno, offset, carry
 
 
 @dataclass
 class BatchResult:
-    frames: dict[str, pl.DataFrame]
+    rows: dict[str, int]
     entities: int
     bytes_read: int
     skipped: list[str]
     error: tuple[int, int, str] | None = None  # (line, byte, reason) of the first bad line
 
 
-def parse_batch(path: str, batch: list[Line], tolerant: bool) -> BatchResult:
-    """Decode one batch (runs in a worker process). A bad line is an error naming the file, line and
-    byte, or, when tolerant, a skipped line listed in the result."""
+def parse_block(path: str, block: Block, shard: tuple[int, int], tolerant: bool, out_dir: str) -> BatchResult:
+    """Decode the entity lines of one block that belong to the shard and write its rows as Parquet
+    files `<out_dir>/<table>/<first line>.parquet` (runs in a worker process). A bad line is an error
+    naming the file, line and byte, or, when tolerant, a skipped line listed in the result."""
+    first_line, first_byte, data = block
+    k, n = shard
     rows = WikidataRows()
-    for lineno, byte, line in batch:
+    byte = first_byte
+    for lineno, raw in enumerate(data.split(b"\n"), start=first_line):
+        start = byte
+        byte += len(raw) + 1
+        if n > 1 and lineno % n != k:
+            continue
+        line = raw.strip()
+        if line.endswith(b","):
+            line = line[:-1].rstrip()
+        if not line or line in (b"[", b"]"):
+            continue
         try:
             try:
                 line.decode("utf-8")  # msgspec skips unread fields unchecked; the whole line must be UTF-8
             except UnicodeDecodeError as exc:
-                byte += exc.start
+                start += raw.find(line) + exc.start
                 raise
             extract_entity(line, rows)
         except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError) as exc:
@@ -266,10 +311,18 @@ def parse_batch(path: str, batch: list[Line], tolerant: bool) -> BatchResult:
             if "missing required field `id`" in reason:
                 reason = "entity without an id"
             if not tolerant:
-                return BatchResult({}, rows.entities, 0, rows.skipped, error=(lineno, byte, f"malformed entity: {reason}"))
-            rows.skipped.append(str(DumpFormatError(path, lineno, byte, f"malformed entity: {reason}")))
-    last = batch[-1] if batch else (0, 0, b"")
-    return BatchResult(rows.frames(), rows.entities, last[1] + len(last[2]), rows.skipped)
+                return BatchResult({}, rows.entities, 0, rows.skipped, error=(lineno, start, f"malformed entity: {reason}"))
+            rows.skipped.append(str(DumpFormatError(path, lineno, start, f"malformed entity: {reason}")))
+    counts = {}
+    for name, frame in rows.frames().items():
+        counts[name] = frame.height
+        if frame.height:
+            table_dir = Path(out_dir) / name
+            table_dir.mkdir(parents=True, exist_ok=True)
+            tmp = table_dir / f"{first_line:012d}.parquet.tmp"
+            frame.write_parquet(tmp, compression="snappy")
+            tmp.rename(tmp.with_suffix(""))  # only whole files carry the .parquet name
+    return BatchResult(counts, rows.entities, first_byte + len(data), rows.skipped)
 
 
 @dataclass
@@ -281,44 +334,47 @@ class IngestStats:
 
 def ingest_wikidata(
     path: str | Path,
-    sink: Callable[[dict[str, pl.DataFrame]], None],
+    out_dir: str | Path,
     shard: tuple[int, int] = (0, 1),
     workers: int = 0,
     tolerant: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    batch_bytes: int = BATCH_BYTES,
+    block_bytes: int = BLOCK_BYTES,
 ) -> IngestStats:
-    """Stream a dump into `sink` (called with each batch's frames, in dump order).
+    """Stream a dump into Parquet files under `out_dir/<table>/` (one per block and table; emptied first).
 
-    `workers` processes decode (0: one per core; 1: this process; a dump of fewer than two batches
-    is always decoded here). `progress` gets (entities so far, decompressed bytes read so far)."""
-    path = str(path)
+    `shard=(k, n)` keeps the entity lines whose line number is k modulo n. `workers` processes decode
+    and write (0: one per core; 1: this process; a dump of fewer than two blocks is always decoded
+    here). `progress` gets (entities so far, decompressed bytes read so far)."""
+    path, out = str(path), Path(out_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
     workers = workers or os.cpu_count() or 1
     stats = IngestStats()
-    batches = iter_batches(iter_dump_lines(path, shard, threads=workers), batch_bytes)
-    head = list(itertools.islice(batches, 2))
-    batches = itertools.chain(head, batches)
+    blocks = iter_blocks(path, threads=workers, block_bytes=block_bytes)
+    head = list(itertools.islice(blocks, 2))
+    blocks = itertools.chain(head, blocks)
 
     def take(result: BatchResult) -> None:
         if result.error:
             raise DumpFormatError(path, *result.error)
         stats.entities += result.entities
         stats.skipped += result.skipped
-        for name, frame in result.frames.items():
-            stats.rows[name] += frame.height
-        sink(result.frames)
+        for name, n in result.rows.items():
+            stats.rows[name] += n
         if progress:
             progress(stats.entities, result.bytes_read)
 
     if workers <= 1 or len(head) < 2:
-        for batch in batches:
-            take(parse_batch(path, batch, tolerant))
+        for block in blocks:
+            take(parse_block(path, block, shard, tolerant, str(out)))
         return stats
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         in_flight: deque = deque()
         try:
-            for batch in batches:
-                in_flight.append(pool.submit(parse_batch, path, batch, tolerant))
+            for block in blocks:
+                in_flight.append(pool.submit(parse_block, path, block, shard, tolerant, str(out)))
                 while len(in_flight) >= 2 * workers:
                     take(in_flight.popleft().result())
             while in_flight:
@@ -330,18 +386,19 @@ def ingest_wikidata(
     return stats
 
 
+def staged_parquet(out_dir: str | Path, table: str) -> list[str]:
+    return sorted(str(p) for p in (Path(out_dir) / table).glob("*.parquet"))
+
+
 def read_wikidata_dump(path: str | Path, tolerant: bool = False, workers: int = 1, shard: tuple[int, int] = (0, 1)) -> WikidataRows:
-    """A whole (small) dump in memory: for tests and the sample. Large dumps go through
-    `ingest_wikidata` into DuckDB."""
-    parts: dict[str, list[pl.DataFrame]] = {k: [] for k in TABLE_SCHEMAS}
-
-    def sink(frames: dict[str, pl.DataFrame]) -> None:
-        for k, f in frames.items():
-            parts[k].append(f)
-
-    stats = ingest_wikidata(path, sink, shard=shard, workers=workers, tolerant=tolerant)
+    """A whole (small) dump in memory: for tests and tools. Pipelines use `ingest_wikidata`."""
+    with tempfile.TemporaryDirectory(prefix="wikidata-") as tmp:
+        stats = ingest_wikidata(path, tmp, shard=shard, workers=workers, tolerant=tolerant)
+        frames = {
+            k: pl.read_parquet(files) if (files := staged_parquet(tmp, k)) else pl.DataFrame(schema=TABLE_SCHEMAS[k])
+            for k in TABLE_SCHEMAS
+        }
     rows = WikidataRows(entities=stats.entities, skipped=stats.skipped)
-    frames = {k: pl.concat(v) if v else pl.DataFrame(schema=TABLE_SCHEMAS[k]) for k, v in parts.items()}
     rows.labels = frames["wikidata_labels"].rows()
     rows.sitelinks = frames["wikidata_sitelinks"].rows()
     rows.item_claims = frames["wikidata_item_claims"].rows()

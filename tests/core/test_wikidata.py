@@ -20,7 +20,7 @@ def write_dump(path: Path, lines: list[bytes]) -> Path:
 def test_real_entity_q42():
     rows = WikidataRows()
     extract_entity(Q42, rows)
-    labels = {(lang, kind, text) for _, lang, kind, text in rows.labels}
+    labels = {(lang, kind, text) for _, lang, kind, text in rows.frames()["wikidata_labels"].rows()}
     assert ("en", "label", "Douglas Adams") in labels
     assert ("zh", "label", "道格拉斯·亚当斯") in labels  # zh-hans first, Simplified
     assert ("zh", "alias", "亚当斯") in labels  # the zh alias 亞當斯 converted

@@ -1,7 +1,7 @@
 """Wikidata ingest at scale: workers, shards, staged writes, bad archives."""
 
-import bz2
 import gzip
+import tempfile
 
 import duckdb
 import polars as pl
@@ -10,7 +10,7 @@ import pytest
 from bench.generate import write_wikidata_dump
 from instructie_assets.core.dumpfiles import DumpFormatError
 from instructie_assets.core.duckdb_tables import StagedTableWriter, merge_shard_databases
-from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, read_wikidata_dump
+from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, read_wikidata_dump, staged_parquet
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +23,12 @@ def table_rows(conn, name):
     return sorted(conn.execute(f"SELECT {cols} FROM main.{name}").fetchall(), key=repr)
 
 
-def ingest_into(conn, path, shard, workers=1, batch_bytes=64 << 10):
+def ingest_into(conn, path, shard, workers=1, block_bytes=64 << 10, staging=None):
+    staging = staging or tempfile.mkdtemp(prefix="staging-")
+    stats = ingest_wikidata(path, staging, shard=shard, workers=workers, block_bytes=block_bytes)
     writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0])
     writer.begin()
-    stats = ingest_wikidata(path, writer.write, shard=shard, workers=workers, batch_bytes=batch_bytes)
+    writer.write_parquet({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
     writer.commit()
     return stats
 
@@ -76,13 +78,13 @@ def test_failed_ingest_leaves_committed_rows_and_reruns_cleanly(dump, tmp_path):
     before = {name: table_rows(conn, name) for name in TABLE_SCHEMAS}
     bad = tmp_path / "bad.json"
     bad.write_bytes(b"[\n" + b'{"id":"Q1"},\n' * 5 + b'{"id":"Q9",\n]\n')
-    writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", 0)
-    writer.begin()
+    staging = tmp_path / "staging"
     with pytest.raises(DumpFormatError, match=r"bad.json: line 7 \(byte 67\)"):
-        ingest_wikidata(bad, writer.write, workers=1)
-    # killed before commit: staging is left, the table is as it was
+        ingest_wikidata(bad, staging, workers=1)
+    # a writer that began and never committed (a killed run): the table is as it was
+    StagedTableWriter(conn, TABLE_SCHEMAS, "shard", 0).begin()
     assert {name: table_rows(conn, name) for name in TABLE_SCHEMAS} == before
-    ingest_into(conn, dump, (0, 1))  # the rerun replaces staging and the shard's rows
+    ingest_into(conn, dump, (0, 1), staging=staging)  # the rerun empties the staging and replaces the shard's rows
     assert {name: table_rows(conn, name) for name in TABLE_SCHEMAS} == before
     assert not [t for (t,) in conn.execute("SELECT table_name FROM information_schema.tables").fetchall() if "staging" in t]
 
@@ -94,7 +96,7 @@ def test_truncated_archive_names_file_and_position(tmp_path, suffix):
     path.write_bytes(data[: len(data) * 2 // 3])
     for workers in (1, 2):
         with pytest.raises(DumpFormatError, match=rf"wikidata-cut{suffix}: line \d+ \(byte \d+\): truncated or corrupt archive"):
-            ingest_wikidata(path, lambda frames: None, workers=workers, batch_bytes=16 << 10)
+            ingest_wikidata(path, tmp_path / "staging", workers=workers, block_bytes=16 << 10)
 
 
 def test_not_an_archive(tmp_path):
