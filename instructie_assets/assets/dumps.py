@@ -1,7 +1,10 @@
 """Dump-level assets: the narrow Wikidata tables and each language's articles and redirects."""
 
+import os
 import shutil
 from pathlib import Path
+
+import polars as pl
 
 
 import dagster as dg
@@ -9,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 from tqdm import tqdm
 
 from instructie_assets.clients import DumpSources, ProjectFiles
-from instructie_assets.core.articles import read_articles
+from instructie_assets.core.articles import ARTICLE_SCHEMA, REDIRECT_SCHEMA, ingest_articles
 from instructie_assets.core.knowledge import WikidataStore
 from instructie_assets.core.duckdb_tables import StagedTableWriter
 from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, staged_parquet
@@ -31,9 +34,7 @@ WIKIDATA_TABLES = {
 )
 def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckdb: DuckDBResource):
     shard = parse_shard(context.partition_key)
-    with duckdb.get_connection() as conn:
-        (db_file,) = conn.execute("SELECT file FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    staging = Path(db_file or ".").resolve().parent / ".instructie_staging" / f"wikidata-{context.partition_key}"
+    staging = Path(duckdb.database).resolve().parent / ".instructie_staging" / f"wikidata-{context.partition_key}"
     with tqdm(desc=f"wikidata shard {context.partition_key}", unit=" entities", disable=None) as bar:
         def progress(entities: int, byte: int) -> None:
             bar.update(entities - bar.n)
@@ -60,32 +61,40 @@ def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckd
         yield dg.MaterializeResult(asset_key=name, metadata=meta)
 
 
+ARTICLE_TABLES = {"articles": ARTICLE_SCHEMA, "wikipedia_redirects": REDIRECT_SCHEMA}
+
+
 @dg.multi_asset(
-    outs={
-        "articles": dg.AssetOut(
+    specs=[
+        dg.AssetSpec(
+            "articles", group_name="wikipedia", partitions_def=language_partitions,
             description="One Wikipedia article (namespace 0, not a redirect or disambiguation page) with its QID and theme.",
-            metadata={"partition_expr": "language"}, group_name="wikipedia",
+            deps=[dg.AssetDep(k, partition_mapping=dg.AllPartitionMapping()) for k in ("wikidata_sitelinks", "wikidata_item_claims")],
         ),
-        "wikipedia_redirects": dg.AssetOut(
-            description="One redirect title -> target title.", metadata={"partition_expr": "language"}, group_name="wikipedia",
-        ),
-    },
+        dg.AssetSpec("wikipedia_redirects", group_name="wikipedia", partitions_def=language_partitions,
+                     description="One redirect title -> target title."),
+    ],
     partitions_def=language_partitions,
-    deps=[dg.AssetDep(k, partition_mapping=dg.AllPartitionMapping()) for k in ("wikidata_sitelinks", "wikidata_item_claims")],
 )
 def wikipedia_articles(context: dg.AssetExecutionContext, dumps: DumpSources, project: ProjectFiles, duckdb: DuckDBResource):
+    """Stream each language's dumps into the tables in batches; the language's rows are swapped in at the end."""
     language = context.partition_key
     paths = dumps.wikipedia_for(language)
     config = project.load()
-    with duckdb.get_connection() as conn, tqdm(desc=f"{language}wiki pages", unit=" pages", disable=None) as bar:
-        articles, redirects, counts = read_articles(paths, language, WikidataStore(conn), config, progress=bar.update)
-    themed = articles.filter(articles["theme"].is_not_null())
-    yield dg.Output(
-        articles,
-        output_name="articles",
-        metadata={
-            "dumps": ", ".join(paths), "articles": articles.height, "with_theme": themed.height, **counts,
-            "by_theme": dg.MetadataValue.json({k: int(v) for k, v in themed.group_by("theme").len().iter_rows()}),
-        },
-    )
-    yield dg.Output(redirects, output_name="wikipedia_redirects", metadata={"rows": redirects.height})
+    with duckdb.get_connection() as conn:
+        writer = StagedTableWriter(conn, ARTICLE_TABLES, "language", language, key_dtype=pl.String)
+        writer.begin()
+        try:
+            with tqdm(desc=f"{language}wiki pages", unit=" pages", disable=None) as bar:
+                counts = ingest_articles(paths, language, WikidataStore(conn), config, writer.write, threads=dumps.workers or os.cpu_count() or 1,
+                                         progress=bar.update)
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        by_theme = dict(conn.execute("SELECT theme, count(*) FROM main.articles WHERE language = ? AND theme IS NOT NULL GROUP BY theme ORDER BY theme",
+                                     [language]).fetchall())
+    yield dg.MaterializeResult(asset_key="articles", metadata={
+        "dumps": ", ".join(paths), **counts, "by_theme": dg.MetadataValue.json({k: int(v) for k, v in by_theme.items()}),
+    })
+    yield dg.MaterializeResult(asset_key="wikipedia_redirects", metadata={"rows": counts["redirects"]})

@@ -5,9 +5,9 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import NerSettings, NliSettings, ProjectFiles, QualitySettings
+from instructie_assets.clients import DumpSources, NerSettings, NliSettings, ProjectFiles, QualitySettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
-from instructie_assets.core.articles import paragraphs_of
+from instructie_assets.core.articles import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
 from instructie_assets.core.filtering import drop_counts, filter_triples
 from instructie_assets.core.instructions import build_records
@@ -19,7 +19,7 @@ from instructie_assets.core.quality import gold_scores, partition_yield, schema_
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, theme_and_language, theme_language
 
 STAGE = dict(partitions_def=theme_language, metadata={"partition_expr": THEME_LANGUAGE_EXPR}, group_name="kg2instruction")
-BY_LANGUAGE = dg.AssetIn(partition_mapping=dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language"))
+BY_LANGUAGE_MAPPING = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
 
 
 def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValue:
@@ -32,12 +32,22 @@ def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValu
     return dg.MetadataValue.md("\n".join(lines))
 
 
-@dg.asset(ins={"articles": BY_LANGUAGE}, **STAGE)
-def paragraphs(context: dg.AssetExecutionContext, config: ParagraphConfig, articles: pl.DataFrame) -> pl.DataFrame:
+@dg.asset(deps=[dg.AssetDep("articles", partition_mapping=BY_LANGUAGE_MAPPING)], **STAGE)
+def paragraphs(context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckDBResource, dumps: DumpSources) -> pl.DataFrame:
     """One paragraph of 50-512 tokens of an article of this theme, with its link anchors and offsets."""
     theme, language = theme_and_language(context)
-    df = paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens)
-    context.add_output_metadata({"rows": df.height, "articles": df["article_id"].n_unique(), "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
+    frames, n_articles = [], 0
+    with duckdb.get_connection() as conn:
+        # the theme's articles in batches, so the wikitext of a large theme is never all in memory
+        reader = conn.execute(
+            f"SELECT {', '.join(ARTICLE_SCHEMA)} FROM main.articles WHERE language = ? AND theme = ? ORDER BY article_id", [language, theme]
+        ).fetch_record_batch(2000)
+        for batch in reader:
+            articles = pl.from_arrow(batch)
+            n_articles += articles.height
+            frames.append(paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers))
+    df = pl.concat(frames) if frames else pl.DataFrame(schema=PARAGRAPH_SCHEMA)
+    context.add_output_metadata({"rows": df.height, "articles": n_articles, "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
     return df
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import Callable
 
 import polars as pl
@@ -40,14 +42,39 @@ PARAGRAPH_SCHEMA = {
 }
 
 
-def read_articles(
-    paths: list[str], language: str, store: WikidataStore, config: ProjectConfig, progress: Callable[[int], None] | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
-    """Articles (namespace 0, no redirects, no disambiguation pages) with QID and theme; redirects."""
-    pages, redirects = [], []
-    counts = {"pages": 0, "redirects": 0, "disambiguation": 0}
+def ingest_articles(
+    paths: list[str], language: str, store: WikidataStore, config: ProjectConfig,
+    write: Callable[[dict[str, pl.DataFrame]], None], threads: int = 1, batch_pages: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Stream articles (namespace 0, no redirects, no disambiguation pages) with QID and theme, and
+    redirects, to `write` in batches of `batch_pages` pages: memory is bounded by the batch."""
+    counts = {"pages": 0, "articles": 0, "with_theme": 0, "redirects": 0, "disambiguation": 0}
+    pages: list = []
+    redirects: list[tuple] = []
+
+    def flush() -> None:
+        qid_of = store.sitelink_qids(f"{language}wiki", [p.title for p in pages]) if pages else {}
+        qids = sorted(set(qid_of.values()))
+        walk = store.class_walk(qids, config.taxonomy.max_depth)
+        types = assign_coarse_types(qids, walk, config.taxonomy)
+        themes = assign_themes(qids, walk, types, config.theme_map)
+        rows = []
+        for p in pages:
+            q = qid_of.get(p.title)
+            theme, reason = themes.get(q, (None, "no Wikidata item with this sitelink")) if q else (None, "no Wikidata item with this sitelink")
+            rows.append((f"{language}:{p.page_id}", p.page_id, p.title, q, theme, reason, p.text, language))
+            counts["with_theme"] += theme is not None
+        counts["articles"] += len(rows)
+        write({
+            "articles": pl.DataFrame(rows, schema=ARTICLE_SCHEMA, orient="row"),
+            "wikipedia_redirects": pl.DataFrame(redirects, schema=REDIRECT_SCHEMA, orient="row"),
+        })
+        pages.clear()
+        redirects.clear()
+
     for path in paths:
-        for page in iter_pages(path):
+        for page in iter_pages(path, threads=threads):
             counts["pages"] += 1
             if page.redirect:
                 redirects.append((page.title, page.redirect, language))
@@ -56,34 +83,40 @@ def read_articles(
                 counts["disambiguation"] += 1
             else:
                 pages.append(page)
+            if len(pages) + len(redirects) >= batch_pages:
+                flush()
             if progress:
                 progress(1)
-    qid_of = store.sitelink_qids(f"{language}wiki", [p.title for p in pages])
-    qids = sorted(set(qid_of.values()))
-    walk = store.class_walk(qids, config.taxonomy.max_depth)
-    types = assign_coarse_types(qids, walk, config.taxonomy)
-    themes = assign_themes(qids, walk, types, config.theme_map)
-    rows = []
-    for p in pages:
-        q = qid_of.get(p.title)
-        theme, reason = themes.get(q, (None, "no Wikidata item with this sitelink")) if q else (None, "no Wikidata item with this sitelink")
-        rows.append((f"{language}:{p.page_id}", p.page_id, p.title, q, theme, reason, p.text, language))
-    articles = pl.DataFrame(rows, schema=ARTICLE_SCHEMA, orient="row")
-    return articles, pl.DataFrame(redirects, schema=REDIRECT_SCHEMA, orient="row"), counts
+    flush()
+    return counts
 
 
-def paragraphs_of(articles: pl.DataFrame, theme: str, language: str, min_tokens: int = 50, max_tokens: int = 512) -> pl.DataFrame:
-    """Paragraphs of min..max tokens of the theme's articles, with anchors and bold spans."""
+def _article_paragraphs(args: tuple[dict, str, str, int, int]) -> list[tuple]:
+    a, theme, language, min_tokens, max_tokens = args
+    plain = wikitext_to_plain(a["wikitext"], simplify=language == "zh")
     rows = []
-    for a in articles.filter(pl.col("theme") == theme).sort("article_id").to_dicts():
-        plain = wikitext_to_plain(a["wikitext"], simplify=language == "zh")
-        for p in split_paragraphs(plain):
-            n = count_tokens(p.text, language)
-            if not (min_tokens <= n <= max_tokens):
-                continue
-            rows.append((
-                f"{a['article_id']}:{p.index}", a["article_id"], a["qid"], a["title"], p.index, p.text, n,
-                [{"start": x.start, "end": x.end, "text": x.text, "target": x.target} for x in p.anchors],
-                [{"start": s, "end": e} for s, e in p.bold], theme, language,
-            ))
-    return pl.DataFrame(rows, schema=PARAGRAPH_SCHEMA, orient="row")
+    for p in split_paragraphs(plain):
+        n = count_tokens(p.text, language)
+        if not (min_tokens <= n <= max_tokens):
+            continue
+        rows.append((
+            f"{a['article_id']}:{p.index}", a["article_id"], a["qid"], a["title"], p.index, p.text, n,
+            [{"start": x.start, "end": x.end, "text": x.text, "target": x.target} for x in p.anchors],
+            [{"start": s, "end": e} for s, e in p.bold], theme, language,
+        ))
+    return rows
+
+
+def paragraphs_of(articles: pl.DataFrame, theme: str, language: str, min_tokens: int = 50, max_tokens: int = 512, workers: int = 1) -> pl.DataFrame:
+    """Paragraphs of min..max tokens of the theme's articles, with anchors and bold spans.
+
+    Wikitext parsing is the costly step: with `workers` > 1 (0: one per core) and enough articles it
+    runs on that many processes, in article order."""
+    work = [(a, theme, language, min_tokens, max_tokens) for a in articles.filter(pl.col("theme") == theme).sort("article_id").to_dicts()]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(work) >= 200:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            per_article = list(pool.map(_article_paragraphs, work, chunksize=16))
+    else:
+        per_article = [_article_paragraphs(w) for w in work]
+    return pl.DataFrame([r for rows in per_article for r in rows], schema=PARAGRAPH_SCHEMA, orient="row")

@@ -7,8 +7,15 @@ text with its character span and its target title normalised as MediaWiki does.
 
 from __future__ import annotations
 
+import bz2
+import io
+import os
 import re
+import zlib
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from multiprocessing import get_context
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -290,25 +297,160 @@ def _dump_language(path: str, _mtime_ns: int) -> str:
     return dbname[: -len("wiki")]
 
 
-def iter_pages(path: str | Path) -> Iterator[Page]:
-    """Pages of namespace 0 (articles and redirects), latest revision each."""
-    with open_binary(path) as fh:
+class _CountingReader(io.RawIOBase):
+    """Passes bytes through to the XML parser and remembers how far it got, for error positions."""
+
+    def __init__(self, fh):
+        self.fh, self.bytes, self.lines = fh, 0, 1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        data = self.fh.read(len(buf))
+        n = len(data)
+        buf[:n] = data
+        self.bytes += n
+        self.lines += data.count(b"\n")
+        return n
+
+
+def _line_start_byte(path: str | Path, line: int) -> int | None:
+    """Byte offset (in the decompressed stream) where a line starts: read again, only on errors."""
+    try:
+        with open_binary(path) as fh:
+            offset = 0
+            for n, raw in enumerate(fh, start=1):
+                if n == line:
+                    return offset
+                offset += len(raw)
+    except Exception:  # the file is broken anyway; the line number still stands
+        return None
+    return None
+
+
+def _pages_of(dump) -> Iterator[Page]:
+    for page in dump:
+        if page.namespace != 0:
+            for _ in page:
+                pass
+            continue
+        text = ""
+        for rev in page:
+            text = rev.text or ""
+        redirect = normalize_title(page.redirect) if page.redirect else None
+        yield Page(int(page.id), normalize_title(page.title), 0, redirect, text)
+
+
+def iter_pages(path: str | Path, threads: int = 1) -> Iterator[Page]:
+    """Pages of namespace 0 (articles and redirects), latest revision each.
+
+    A multistream dump with its index beside it (`...-multistream-index.txt.bz2`) is read in
+    parallel, groups of streams on `threads` processes; any other dump streams through mwxml (bz2
+    blocks decoded on `threads` cores). Bad input raises DumpFormatError naming file, line and byte."""
+    index = multistream_index_for(path)
+    if index is not None and threads > 1:
+        yield from iter_multistream_pages(path, index, workers=threads)
+        return
+    with open_binary(path, threads) as raw:
+        fh = _CountingReader(raw)
         try:
-            dump = mwxml.Dump.from_file(fh)
-            for page in dump:
-                if page.namespace != 0:
-                    for _ in page:
-                        pass
-                    continue
-                text = ""
-                for rev in page:
-                    text = rev.text or ""
-                redirect = normalize_title(page.redirect) if page.redirect else None
-                yield Page(int(page.id), normalize_title(page.title), 0, redirect, text)
+            yield from _pages_of(mwxml.Dump.from_file(io.BufferedReader(fh, 1 << 16)))
         except ParseError as exc:
             line, col = getattr(exc, "position", (None, None))
-            raise DumpFormatError(path, line, None, f"malformed XML (column {col}): {exc}") from exc
-        except (EOFError, OSError) as exc:
-            raise DumpFormatError(path, None, None, f"truncated or corrupt archive ({exc})") from exc
+            start = _line_start_byte(path, line) if line else None
+            raise DumpFormatError(path, line, None if start is None else start + (col or 0), f"malformed XML: {exc}") from exc
+        except (EOFError, OSError, RuntimeError, zlib.error) as exc:
+            raise DumpFormatError(path, fh.lines, fh.bytes, f"truncated or corrupt archive ({exc})") from exc
         except UnicodeDecodeError as exc:
-            raise DumpFormatError(path, None, exc.start, f"invalid UTF-8 ({exc.reason})") from exc
+            raise DumpFormatError(path, fh.lines, fh.bytes, f"invalid UTF-8 ({exc.reason})") from exc
+        except AssertionError as exc:  # mwxml asserts the root element
+            raise DumpFormatError(path, 1, 0, "not a MediaWiki XML export (no <mediawiki> root)") from exc
+
+
+# ------------------------------------------------------------------------------ multistream dumps
+
+def multistream_index_for(path: str | Path) -> Path | None:
+    """`x-pages-articles-multistream.xml.bz2` -> `x-pages-articles-multistream-index.txt.bz2` if present."""
+    p = Path(path)
+    if not p.name.endswith(".xml.bz2"):
+        return None
+    index = p.with_name(p.name[: -len(".xml.bz2")] + "-index.txt.bz2")
+    return index if index.exists() else None
+
+
+def read_multistream_index(index: str | Path) -> list[int]:
+    """Sorted distinct byte offsets of the page streams (lines `offset:page_id:title`)."""
+    offsets: set[int] = set()
+    with open_binary(index) as fh:
+        for n, raw in enumerate(fh, start=1):
+            head = raw.split(b":", 1)[0].strip()
+            if not head:
+                continue
+            if not head.isdigit():
+                raise DumpFormatError(index, n, None, f"not an index line: {raw[:60]!r}")
+            offsets.add(int(head))
+    return sorted(offsets)
+
+
+def stream_groups(path: str | Path, offsets: list[int], group_size: int = 50) -> list[tuple[int, int]]:
+    """Byte ranges of consecutive page streams (the last ends where the footer stream starts)."""
+    size = Path(path).stat().st_size
+    bounds = offsets + [size]
+    groups = []
+    for i in range(0, len(offsets), group_size):
+        groups.append((bounds[i], bounds[min(i + group_size, len(offsets))]))
+    return groups
+
+
+def _header(path: str | Path, first_offset: int) -> bytes:
+    with open(path, "rb") as fh:
+        head = fh.read(first_offset)
+    return bz2.decompress(head)
+
+
+def parse_stream_group(path: str, header: bytes, start: int, end: int) -> list[Page]:
+    """Pages of the bz2 streams in [start, end) of a multistream dump (runs in a worker process)."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        raw = fh.read(end - start)
+    try:
+        body = bz2.decompress(raw)
+    except (OSError, EOFError, ValueError) as exc:
+        raise DumpFormatError(path, None, start, f"corrupt bz2 stream in bytes {start}-{end} ({exc})") from exc
+    if body.rstrip().endswith(b"</mediawiki>"):  # the last group may carry the footer
+        body = body.rstrip()[: -len(b"</mediawiki>")]
+    doc = header + body + b"</mediawiki>\n"
+    try:
+        return list(_pages_of(mwxml.Dump.from_file(io.BytesIO(doc))))
+    except ParseError as exc:
+        line, col = getattr(exc, "position", (0, 0))
+        line_in_group = max(1, line - header.count(b"\n"))
+        raise DumpFormatError(path, None, start, f"malformed XML in the streams at bytes {start}-{end}, line {line_in_group} of them (column {col}): {exc}") from exc
+
+
+def iter_multistream_pages(path: str | Path, index: str | Path, workers: int = 0, shard: tuple[int, int] = (0, 1)) -> Iterator[Page]:
+    """Pages of a multistream dump, stream groups decoded and parsed on `workers` processes, in dump
+    order; `shard=(k, n)` keeps the k-th of n contiguous runs of groups (one machine's part)."""
+    path = str(path)
+    offsets = read_multistream_index(index)
+    if not offsets:
+        return
+    header = _header(path, offsets[0])
+    groups = stream_groups(path, offsets)
+    k, n = shard
+    per = -(-len(groups) // n)
+    groups = groups[k * per:(k + 1) * per]
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(groups) < 2:
+        for start, end in groups:
+            yield from parse_stream_group(path, header, start, end)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        in_flight: deque = deque()
+        for start, end in groups:
+            in_flight.append(pool.submit(parse_stream_group, path, header, start, end))
+            while len(in_flight) >= 2 * workers:
+                yield from in_flight.popleft().result()
+        while in_flight:
+            yield from in_flight.popleft().result()
