@@ -393,14 +393,15 @@ def read_multistream_index(index: str | Path) -> list[int]:
     return sorted(offsets)
 
 
-def stream_groups(path: str | Path, offsets: list[int], group_size: int = 50) -> list[tuple[int, int]]:
-    """Byte ranges of consecutive page streams (the last ends where the footer stream starts)."""
-    size = Path(path).stat().st_size
-    bounds = offsets + [size]
-    groups = []
-    for i in range(0, len(offsets), group_size):
-        groups.append((bounds[i], bounds[min(i + group_size, len(offsets))]))
-    return groups
+def stream_ranges(path: str | Path, offsets: list[int]) -> list[tuple[int, int]]:
+    """Byte range of every page stream (the last ends where the footer stream starts, or at the end)."""
+    bounds = offsets + [Path(path).stat().st_size]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(offsets))]
+
+
+def group_ranges(ranges: list[tuple[int, int]], group_size: int = 50) -> list[tuple[int, int]]:
+    """Consecutive stream ranges merged into work units of `group_size` streams."""
+    return [(ranges[i][0], ranges[min(i + group_size, len(ranges)) - 1][1]) for i in range(0, len(ranges), group_size)]
 
 
 def _header(path: str | Path, first_offset: int) -> bytes:
@@ -429,7 +430,9 @@ def parse_stream_group(path: str, header: bytes, start: int, end: int) -> list[P
         raise DumpFormatError(path, None, start, f"malformed XML in the streams at bytes {start}-{end}, line {line_in_group} of them (column {col}): {exc}") from exc
 
 
-def iter_multistream_pages(path: str | Path, index: str | Path, workers: int = 0, shard: tuple[int, int] = (0, 1)) -> Iterator[Page]:
+def iter_multistream_pages(
+    path: str | Path, index: str | Path, workers: int = 0, shard: tuple[int, int] = (0, 1), group_size: int = 50
+) -> Iterator[Page]:
     """Pages of a multistream dump, stream groups decoded and parsed on `workers` processes, in dump
     order; `shard=(k, n)` keeps the k-th of n contiguous runs of groups (one machine's part)."""
     path = str(path)
@@ -437,10 +440,10 @@ def iter_multistream_pages(path: str | Path, index: str | Path, workers: int = 0
     if not offsets:
         return
     header = _header(path, offsets[0])
-    groups = stream_groups(path, offsets)
+    ranges = stream_ranges(path, offsets)
     k, n = shard
-    per = -(-len(groups) // n)
-    groups = groups[k * per:(k + 1) * per]
+    per = -(-len(ranges) // n)
+    groups = group_ranges(ranges[k * per:(k + 1) * per], group_size)
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(groups) < 2:
         for start, end in groups:
