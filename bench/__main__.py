@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = {
     "wikidata-ingest": "bench.wikidata_ingest",
+    "wikitext-paragraphs": "bench.wikitext_paragraphs",
     "gazetteer": "bench.gazetteer",
     "nli-filter": "bench.nli_filter",
 }

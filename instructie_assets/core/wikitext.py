@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bz2
 import io
+from bisect import bisect_left, bisect_right
 import os
 import re
 import zlib
@@ -175,7 +176,8 @@ class _Emitter:
         if node.text is not None:
             self.walk(node.text.nodes)
         else:
-            self.emit(mwparserfromhell.parse(target.split("#", 1)[0] if not target.startswith("#") else target[1:]).strip_code())
+            shown = target.split("#", 1)[0] if not target.startswith("#") else target[1:]
+            self.emit(mwparserfromhell.parse(shown).strip_code() if _MARKUP.search(shown) else shown)
         # Link trail: [[cat]]s displays as one link "cats".
         if i + 1 < len(siblings) and isinstance(siblings[i + 1], Text):
             m = re.match(r"[a-z]+", str(siblings[i + 1].value))
@@ -185,11 +187,70 @@ class _Emitter:
                 siblings[i + 1].value = str(siblings[i + 1].value)[len(trail):]
         end = self.length
         if end > start and not target.startswith("#"):
-            text = "".join(self.parts)[start:end]
-            self.anchors.append(Anchor(start, end, text, normalize_title(target)))
+            self.anchors.append(Anchor(start, end, "", normalize_title(target)))  # text filled in by result()
 
     def result(self) -> PlainText:
-        return PlainText("".join(self.parts), self.anchors, self.bold)
+        text = "".join(self.parts)
+        return PlainText(text, [Anchor(a.start, a.end, text[a.start:a.end], a.target) for a in self.anchors], self.bold)
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_REF = re.compile(r"<ref\b[^>]*?/>|<ref\b[^>]*>.*?</ref\s*>", re.S | re.I)
+_BRACES = re.compile(r"\{\{|\}\}")
+_TABLE_EDGE = re.compile(r"^[ \t]*(\{\||\|\})", re.M)
+_HEADING = re.compile(r"^(={1,6})[ \t]*(.+?)[ \t]*\1[ \t]*$", re.M)
+_TEMPLATE_NAME = re.compile(r"\{\{\s*([^|{}\n]*)")
+RENDERED_TEMPLATES = {"convert", "cvt", "lang", "langx", "nowrap", "nobr"}
+_MARKUP = re.compile(r"['{}\[\]<>&]")
+
+
+def _drop_balanced(text: str, edges: re.Pattern, is_open, keep=lambda span: False) -> str:
+    """Remove outermost balanced spans (templates, tables) unless `keep(span)`; unbalanced text stays."""
+    out, depth, start, last = [], 0, 0, 0
+    for m in edges.finditer(text):
+        if is_open(m):
+            if depth == 0:
+                start = m.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                span = text[start:m.end()]
+                if not keep(span):
+                    out.append(text[last:start])
+                    last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _skip_sections(text: str) -> str:
+    out, last, skip_level = [], 0, None
+    for m in _HEADING.finditer(text):
+        level = len(m.group(1))
+        raw = m.group(2)
+        title = (mwparserfromhell.parse(raw).strip_code() if _MARKUP.search(raw) else raw).strip().lower()
+        if skip_level is not None and level <= skip_level:
+            last, skip_level = m.start(), None
+        if skip_level is None and title in SKIPPED_SECTIONS:
+            out.append(text[last:m.start()])
+            skip_level = level
+    if skip_level is None:
+        out.append(text[last:])
+    return "".join(out)
+
+
+def prestrip(wikitext: str) -> str:
+    """Cut what renders no running text before the full parse: comments, <ref>s, templates other
+    than the few we render, tables, and skipped sections (References, See also, ...). The plain text
+    and anchors come out the same as without it; the parser just has far less to build."""
+    text = _COMMENT.sub("", wikitext)
+    text = _REF.sub("", text)
+    text = _drop_balanced(
+        text, _BRACES, lambda m: m.group() == "{{",
+        keep=lambda span: (m := _TEMPLATE_NAME.match(span)) is not None and m.group(1).strip().lower().replace("_", " ") in RENDERED_TEMPLATES,
+    )
+    text = _drop_balanced(text, _TABLE_EDGE, lambda m: m.group(1) == "{|")
+    return _skip_sections(text)
 
 
 def wikitext_to_plain(wikitext: str, simplify: bool = False) -> PlainText:
@@ -199,7 +260,7 @@ def wikitext_to_plain(wikitext: str, simplify: bool = False) -> PlainText:
     so anchor offsets stay exact after conversion.
     """
     em = _Emitter(simplify)
-    em.walk(mwparserfromhell.parse(wikitext).nodes)
+    em.walk(mwparserfromhell.parse(prestrip(wikitext)).nodes)
     return em.result()
 
 
@@ -215,7 +276,8 @@ SPACE_RUN = re.compile(r"\s+")
 
 
 def split_paragraphs(plain: PlainText) -> list[Paragraph]:
-    """Paragraphs at blank lines; whitespace runs collapsed; anchors remapped into each paragraph."""
+    """Paragraphs at blank lines; whitespace runs collapsed to one space, ends trimmed; anchors and
+    bold spans remapped into each paragraph (exact offsets)."""
     text = plain.text
     bounds: list[tuple[int, int]] = []
     pos = 0
@@ -223,49 +285,51 @@ def split_paragraphs(plain: PlainText) -> list[Paragraph]:
         bounds.append((pos, m.start()))
         pos = m.end()
     bounds.append((pos, len(text)))
+    anchors = sorted(plain.anchors, key=lambda a: a.start)
     out: list[Paragraph] = []
     for ps, pe in bounds:
         chunk = text[ps:pe]
-        # new index of every old position; whitespace runs collapse to one space, ends trimmed
-        mapping: list[int] = []
-        pieces: list[str] = []
-        n = 0
-        last_space = True
-        for ch in chunk:
-            mapping.append(n)
-            if ch.isspace():
-                if not last_space:
-                    pieces.append(" ")
-                    n += 1
-                last_space = True
-            else:
-                pieces.append(ch)
-                n += 1
-                last_space = False
-        mapping.append(n)
-        para = "".join(pieces)
-        stripped = para.rstrip()
-        if not stripped:
+        para = SPACE_RUN.sub(" ", chunk).strip()
+        if not para:
             continue
+        # old offset -> new offset: every whitespace run keeps one space, except a leading run (none)
+        runs = [(m.start(), m.end()) for m in SPACE_RUN.finditer(chunk)]
+        starts = [r[0] for r in runs]
+        removed_before: list[int] = []  # characters removed by the runs before run i
+        total = 0
+        for i, (rs, re_) in enumerate(runs):
+            removed_before.append(total)
+            total += (re_ - rs) - (0 if rs == 0 else 1)
+
+        def new_pos(x: int) -> int:
+            i = bisect_right(starts, x) - 1
+            if i < 0:
+                return x
+            rs, re_ = runs[i]
+            keep = 0 if rs == 0 else 1
+            if x < re_:  # inside the run: the kept space (or nothing) stands for all of it
+                return rs - removed_before[i] + min(x - rs, keep)
+            return x - removed_before[i] - ((re_ - rs) - keep)
 
         def remap(s: int, e: int) -> tuple[int, int] | None:
             if s < ps or e > pe:
                 return None
-            ns, ne = mapping[s - ps], mapping[e - ps]
-            # trim spaces inside the span
+            ns, ne = min(new_pos(s - ps), len(para)), min(new_pos(e - ps), len(para))
             while ns < ne and para[ns] == " ":
                 ns += 1
             while ne > ns and para[ne - 1] == " ":
                 ne -= 1
             return (ns, ne) if ne > ns else None
 
-        anchors = []
-        for a in plain.anchors:
+        found = []
+        for a in anchors[bisect_left([x.start for x in anchors], ps):]:
+            if a.start >= pe:
+                break
             span = remap(a.start, a.end)
             if span:
-                anchors.append(Anchor(span[0], span[1], para[span[0]:span[1]], a.target))
+                found.append(Anchor(span[0], span[1], para[span[0]:span[1]], a.target))
         bold = [span for s, e in plain.bold if (span := remap(s, e))]
-        out.append(Paragraph(len(out), stripped, anchors, bold))
+        out.append(Paragraph(len(out), para, found, bold))
     return out
 
 
