@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from instructie_assets.core.wikitext import (
     count_tokens, is_disambiguation, normalize_title, split_paragraphs, wikitext_to_plain,
 )
@@ -46,3 +48,19 @@ def test_disambiguation_and_token_counts():
     assert not is_disambiguation("{{Infobox person}} text")
     assert count_tokens("one two  three", "en") == 3
     assert count_tokens("道格拉斯 是", "zh") == 5
+
+
+def test_prestrip_changes_nothing_but_speed():
+    import yaml
+
+    from bench.generate import wikipedia_pages
+    from instructie_assets.core.wikitext import split_paragraphs, wikitext_to_plain
+
+    root = Path(__file__).resolve().parents[2] / "resources/sample/src"
+    texts = [(p["text"], name == "zhwiki") for name in ("enwiki", "zhwiki")
+             for p in yaml.safe_load((root / f"{name}.yaml").read_text(encoding="utf-8"))["pages"] if p.get("text")]
+    texts += [(t, lang == "zh") for lang in ("en", "zh") for _, _, t, r in wikipedia_pages(40, lang, seed=9) if r is None]
+    for text, zh in texts:
+        fast = split_paragraphs(wikitext_to_plain(text, simplify=zh))
+        slow = split_paragraphs(wikitext_to_plain(text, simplify=zh, strip_first=False))
+        assert fast == slow, text[:80]
