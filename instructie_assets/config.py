@@ -9,6 +9,9 @@ class ParagraphConfig(dg.Config):
     # InstructIE keeps paragraphs of 50-512 tokens (paper, section 3.1).
     min_tokens: int = 50
     max_tokens: int = 512
+    # Tokens are EN words and ZH characters; a Hugging Face tokenizer (hub id or local directory)
+    # counts them instead when set.
+    tokenizer: str = ""
 
 
 class FilterConfig(dg.Config):

@@ -45,7 +45,7 @@ def paragraphs(context: dg.AssetExecutionContext, config: ParagraphConfig, duckd
         for batch in reader:
             articles = pl.from_arrow(batch)
             n_articles += articles.height
-            frames.append(paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers))
+            frames.append(paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer))
     df = pl.concat(frames) if frames else pl.DataFrame(schema=PARAGRAPH_SCHEMA)
     context.add_output_metadata({"rows": df.height, "articles": n_articles, "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
     return df

@@ -91,12 +91,12 @@ def ingest_articles(
     return counts
 
 
-def _article_paragraphs(args: tuple[dict, str, str, int, int]) -> list[tuple]:
-    a, theme, language, min_tokens, max_tokens = args
+def _article_paragraphs(args: tuple[dict, str, str, int, int, str]) -> list[tuple]:
+    a, theme, language, min_tokens, max_tokens, tokenizer = args
     plain = wikitext_to_plain(a["wikitext"], simplify=language == "zh")
     rows = []
     for p in split_paragraphs(plain):
-        n = count_tokens(p.text, language)
+        n = count_tokens(p.text, language, tokenizer)
         if not (min_tokens <= n <= max_tokens):
             continue
         rows.append((
@@ -107,12 +107,15 @@ def _article_paragraphs(args: tuple[dict, str, str, int, int]) -> list[tuple]:
     return rows
 
 
-def paragraphs_of(articles: pl.DataFrame, theme: str, language: str, min_tokens: int = 50, max_tokens: int = 512, workers: int = 1) -> pl.DataFrame:
+def paragraphs_of(
+    articles: pl.DataFrame, theme: str, language: str, min_tokens: int = 50, max_tokens: int = 512, workers: int = 1, tokenizer: str = "",
+) -> pl.DataFrame:
     """Paragraphs of min..max tokens of the theme's articles, with anchors and bold spans.
 
     Wikitext parsing is the costly step: with `workers` > 1 (0: one per core) and enough articles it
-    runs on that many processes, in article order."""
-    work = [(a, theme, language, min_tokens, max_tokens) for a in articles.filter(pl.col("theme") == theme).sort("article_id").to_dicts()]
+    runs on that many processes, in article order. `tokenizer` counts tokens with a Hugging Face
+    tokenizer instead of words (EN) or characters (ZH)."""
+    work = [(a, theme, language, min_tokens, max_tokens, tokenizer) for a in articles.filter(pl.col("theme") == theme).sort("article_id").to_dicts()]
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(work) >= 200:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:

@@ -334,11 +334,26 @@ def split_paragraphs(plain: PlainText) -> list[Paragraph]:
     return out
 
 
-def count_tokens(text: str, language: str) -> int:
-    """EN: whitespace-separated words; ZH: non-space characters."""
+def count_tokens(text: str, language: str, tokenizer: str = "") -> int:
+    """EN: whitespace-separated words; ZH: non-space characters; with `tokenizer` (a Hugging Face
+    tokenizer's hub id or local directory) its token count, special tokens excluded."""
+    if tokenizer:
+        return len(_hf_tokenizer(tokenizer)(text, add_special_tokens=False)["input_ids"])
     if language == "zh":
         return sum(1 for ch in text if not ch.isspace())
     return len(text.split())
+
+
+@lru_cache(maxsize=4)
+def _hf_tokenizer(name: str):
+    from transformers import AutoTokenizer
+
+    from instructie_assets.core.models import ModelLoadError
+
+    try:
+        return AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot load tokenizer {name!r}: {str(exc).splitlines()[0]}") from exc
 
 
 def dump_language(path: str | Path) -> str:

@@ -64,3 +64,12 @@ def test_prestrip_changes_nothing_but_speed():
         fast = split_paragraphs(wikitext_to_plain(text, simplify=zh))
         slow = split_paragraphs(wikitext_to_plain(text, simplify=zh, strip_first=False))
         assert fast == slow, text[:80]
+
+
+def test_token_count_with_a_hugging_face_tokenizer(tiny_nli_dir):
+    text = "Douglas Adams was born in Cambridge ."
+    assert count_tokens(text, "en") == 7
+    assert count_tokens(text, "en", tokenizer=tiny_nli_dir) == 7  # the tiny WordPiece knows these words
+    assert count_tokens("巴黎位于法国。", "zh") == 7
+    assert count_tokens("巴黎位于法国。", "zh", tokenizer=tiny_nli_dir) == 7  # one token per CJK character
+    assert count_tokens("scarab", "en", tokenizer=tiny_nli_dir) == 6  # unknown word: one WordPiece per letter
