@@ -59,8 +59,13 @@ def _merge(args: argparse.Namespace) -> int:
 def _print_checks(checks) -> None:
     failed = [c for c in checks if not c.passed]
     print(f"asset checks: {len(checks) - len(failed)} passed, {len(failed)} warnings")
-    for c in failed:
-        print(f"  WARN {c.partition} {c.check}: {c.metadata}")
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for c in failed:  # the same warning on many partitions prints once
+        detail = c.metadata.get("nli") if c.check == "nli_applied" else str(c.metadata)
+        grouped.setdefault((c.check, str(detail)), []).append(c.partition)
+    for (check, detail), partitions in grouped.items():
+        where = partitions[0] if len(partitions) == 1 else f"{len(partitions)} partitions"
+        print(f"  WARN {check} ({where}): {detail}")
     f1 = [c for c in checks if c.check == "gold_f1" and "f1" in c.metadata]
     if f1:
         tp = sum(c.metadata["f1"] * c.metadata["gold_triples"] for c in f1) / max(1, sum(c.metadata["gold_triples"] for c in f1))
