@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from typing import Callable
 
 import polars as pl
 
 from instructie_assets.core.coarse_types import assign_coarse_types, assign_themes
 from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.parallel import ordered_map
 from instructie_assets.core.schemas import ProjectConfig
 from instructie_assets.core.wikitext import count_tokens, is_disambiguation, iter_pages, split_paragraphs, wikitext_to_plain
 
@@ -117,9 +116,12 @@ def paragraphs_of(
     tokenizer instead of words (EN) or characters (ZH)."""
     work = [(a, theme, language, min_tokens, max_tokens, tokenizer) for a in articles.filter(pl.col("theme") == theme).sort("article_id").to_dicts()]
     workers = workers or os.cpu_count() or 1
-    if workers > 1 and len(work) >= 200:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            per_article = list(pool.map(_article_paragraphs, work, chunksize=16))
-    else:
-        per_article = [_article_paragraphs(w) for w in work]
-    return pl.DataFrame([r for rows in per_article for r in rows], schema=PARAGRAPH_SCHEMA, orient="row")
+    if len(work) < 200:  # not worth starting processes
+        workers = 1
+    chunks = [work[i:i + 16] for i in range(0, len(work), 16)]
+    rows = [r for chunk_rows in ordered_map(_chunk_paragraphs, ((c,) for c in chunks), workers) for r in chunk_rows]
+    return pl.DataFrame(rows, schema=PARAGRAPH_SCHEMA, orient="row")
+
+
+def _chunk_paragraphs(chunk: list[tuple]) -> list[tuple]:
+    return [r for w in chunk for r in _article_paragraphs(w)]

@@ -13,16 +13,12 @@ is k modulo n: n machines each parse a part, and the union of their rows equals 
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import msgspec
@@ -31,6 +27,7 @@ import polars as pl
 
 from instructie_assets.core.chinese import to_simplified_many
 from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
+from instructie_assets.core.parallel import ordered_map
 
 ZH_FALLBACK = ("zh-hans", "zh-cn", "zh", "zh-hant", "zh-tw", "zh-hk")
 SITES = ("enwiki", "zhwiki")
@@ -353,10 +350,7 @@ def ingest_wikidata(
     workers = workers or os.cpu_count() or 1
     stats = IngestStats()
     blocks = iter_blocks(path, threads=workers, block_bytes=block_bytes)
-    head = list(itertools.islice(blocks, 2))
-    blocks = itertools.chain(head, blocks)
-
-    def take(result: BatchResult) -> None:
+    for result in ordered_map(parse_block, ((path, block, shard, tolerant, str(out)) for block in blocks), workers):
         if result.error:
             raise DumpFormatError(path, *result.error)
         stats.entities += result.entities
@@ -365,24 +359,6 @@ def ingest_wikidata(
             stats.rows[name] += n
         if progress:
             progress(stats.entities, result.bytes_read)
-
-    if workers <= 1 or len(head) < 2:
-        for block in blocks:
-            take(parse_block(path, block, shard, tolerant, str(out)))
-        return stats
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        in_flight: deque = deque()
-        try:
-            for block in blocks:
-                in_flight.append(pool.submit(parse_block, path, block, shard, tolerant, str(out)))
-                while len(in_flight) >= 2 * workers:
-                    take(in_flight.popleft().result())
-            while in_flight:
-                take(in_flight.popleft().result())
-        except BaseException:
-            for f in in_flight:
-                f.cancel()
-            raise
     return stats
 
 

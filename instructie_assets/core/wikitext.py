@@ -13,10 +13,7 @@ from bisect import bisect_left, bisect_right
 import os
 import re
 import zlib
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
-from multiprocessing import get_context
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -28,6 +25,7 @@ from mwparserfromhell.nodes import Comment, ExternalLink, Heading, HTMLEntity, T
 
 from instructie_assets.core.chinese import to_simplified
 from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
+from instructie_assets.core.parallel import ordered_map
 
 # Link namespaces whose targets are not articles (EN and ZH spellings, case-insensitive).
 SKIPPED_LINK_PREFIXES = (
@@ -525,15 +523,5 @@ def iter_multistream_pages(
     per = -(-len(ranges) // n)
     groups = group_ranges(ranges[k * per:(k + 1) * per], group_size)
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(groups) < 2:
-        for start, end in groups:
-            yield from parse_stream_group(path, header, start, end)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        in_flight: deque = deque()
-        for start, end in groups:
-            in_flight.append(pool.submit(parse_stream_group, path, header, start, end))
-            while len(in_flight) >= 2 * workers:
-                yield from in_flight.popleft().result()
-        while in_flight:
-            yield from in_flight.popleft().result()
+    for pages in ordered_map(parse_stream_group, ((path, header, start, end) for start, end in groups), workers):
+        yield from pages
