@@ -31,3 +31,14 @@ class SplitConfig(dg.Config):
     valid: float = 0.1
     test: float = 0.1
     seed: int = 42
+    # pool: the 16 instructions (4 templates x 4 output formats); json_schema: {"instruction","schema","input"}
+    # with output {"<relation>": [{"subject","object"}]}.
+    style: str = "pool"
+    # Paragraphs with no triple at all: exported as negatives in "train" only (default), in "all" splits, or "none".
+    negatives: str = "train"
+    # Write NAN for every listed label the text does not hold.
+    explicit_nan: bool = False
+    # Add this many labels of other themes to each instruction (hard negatives).
+    negative_labels: int = 0
+    # Split a label list longer than this into several instructions (0: never).
+    label_chunk_size: int = 0

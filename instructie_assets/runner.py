@@ -15,7 +15,7 @@ from instructie_assets.partitions import THEMES, shard_keys, theme_language_key
 
 WIKIDATA_KEYS = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims"]
 LANGUAGE_KEYS = ["articles", "wikipedia_redirects"]
-STAGE_KEYS = ["paragraphs", "entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"]
+STAGE_KEYS = ["entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"]
 
 
 class BuildError(RuntimeError):
@@ -92,9 +92,13 @@ def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     for lang in languages:
         _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
     keys = [(t, lang) for lang in languages for t in options.themes]
+    # paragraphs of every partition first: instruction_splits keeps each text once across partitions
+    for theme, lang in tqdm(keys, desc="paragraphs", disable=not progress):
+        _run(["paragraphs"], resources, instance, partition_key=theme_language_key(theme, lang))
     outcomes = []
     for theme, lang in tqdm(keys, desc="partitions", disable=not progress):
         outcomes += _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang))
+    outcomes += _run(["dataset_card"], resources, instance)
     return outcomes
 
 

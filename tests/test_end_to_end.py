@@ -115,19 +115,49 @@ def test_every_partition_has_output_and_exports(built):
         for theme_dir in (Path(built.out_dir) / lang).iterdir():
             for split in ("train", "valid", "test"):
                 assert (theme_dir / f"{split}.jsonl").exists() and (theme_dir / f"{split}.instructions.jsonl").exists()
+                assert (theme_dir / f"{split}.parquet").exists() and (theme_dir / f"{split}.instructions.parquet").exists()
                 for line in (theme_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
                     record = json.loads(line)
-                    assert set(record) == {"id", "cate", "text", "relation"}
+                    assert set(record) == ({"id", "cate", "text", "entity", "relation"} if split == "train" else {"id", "cate", "text", "relation"})
                     exported += 1
     assert exported == sum(r["paragraphs"] for r in rows)
+
+
+def test_all_sixteen_prompts_used_and_each_output_parses_back(built):
+    from instructie_assets.core.output_formats import parse_output
+
+    for lang in ("en", "zh"):
+        used = query(built.db, "SELECT DISTINCT template_id, format_id FROM main.instruction_splits WHERE language = ?", [lang])
+        assert len(used) == 16
+        for output, labels, text, relations in query(built.db, "SELECT output, labels, text, relations FROM main.instruction_splits WHERE language = ?", [lang]):
+            parsed = parse_output(output, set(json.loads(labels)), text)
+            assert set(parsed.triples) == {(t["head"], t["relation"], t["tail"]) for t in json.loads(relations)}
+
+
+def test_data_card_schema_files_and_datasets_load(built):
+    out = Path(built.out_dir)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\nlanguage:\n- en\n- zh\n") and "config_name: zh-instructions" in card
+    assert "| **all** |" in card and "## Label frequencies" in card and "## Candidate triples dropped" in card
+    assert (out / "instances.png").read_bytes()[:4] == b"\x89PNG"
+    schema = json.loads((out / "schema_zh.json").read_text(encoding="utf-8"))
+    assert len(schema) == 12 and "出生地点" in schema["人物"]
+    (check,) = [c for c in built.checks if c.check == "texts_unique_across_partitions"]
+    assert check.passed
+    datasets = pytest.importorskip("datasets")
+    train = datasets.load_dataset("json", data_files=str(out / "en" / "*" / "train.jsonl"), split="train")
+    assert train.num_rows == sum(1 for p in (out / "en").glob("*/train.jsonl") for _ in p.open(encoding="utf-8"))
+    assert set(train.column_names) == {"id", "cate", "text", "entity", "relation"}
+    instructions = datasets.load_dataset("parquet", data_files=str(out / "zh" / "*" / "train.instructions.parquet"), split="train")
+    assert set(instructions.column_names) == {"id", "cate", "instruction", "input", "output"} and instructions.num_rows > 0
 
 
 def test_asset_checks_ran_on_every_partition(built):
     by_check = defaultdict(list)
     for c in built.checks:
         by_check[c.check].append(c)
-    assert set(by_check) == {"schema_and_type_violations", "spans_at_offsets", "yield_and_diversity", "nli_applied", "gold_f1"}
-    assert all(len(v) == 24 for v in by_check.values())
+    assert set(by_check) == {"schema_and_type_violations", "spans_at_offsets", "yield_and_diversity", "nli_applied", "gold_f1", "texts_unique_across_partitions"}
+    assert all(len(v) == 24 for k, v in by_check.items() if k != "texts_unique_across_partitions")
     # no NLI weights here (offline): the check warns and says why, on every partition
     assert all(not c.passed and c.metadata["nli"].startswith("not applied") and c.metadata["scored"] == 0 for c in by_check["nli_applied"])
     others = [c for c in built.checks if c.check != "nli_applied"]

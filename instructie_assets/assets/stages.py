@@ -10,13 +10,13 @@ from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
 from instructie_assets.core.articles import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
 from instructie_assets.core.filtering import drop_counts, filter_triples
-from instructie_assets.core.instructions import build_records
+from instructie_assets.core.instructions import InstructionOptions, build_records
 from instructie_assets.core.knowledge import WikidataStore
 from instructie_assets.core.matching import TRANSITIVE_RELATIONS, match_triples, reduce_transitive
 from instructie_assets.core.mentions import find_mentions
 from instructie_assets.core.nli import nli_scores
 from instructie_assets.core.quality import gold_scores, partition_yield, schema_violations, spans_at_offsets
-from instructie_assets.partitions import THEME_LANGUAGE_EXPR, theme_and_language, theme_language
+from instructie_assets.partitions import THEME_LANGUAGE_EXPR, THEMES, theme_and_language, theme_language
 
 STAGE = dict(partitions_def=theme_language, metadata={"partition_expr": THEME_LANGUAGE_EXPR}, group_name="kg2instruction")
 BY_LANGUAGE_MAPPING = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
@@ -179,14 +179,36 @@ def filter_check_results(df: pl.DataFrame, paragraphs: pl.DataFrame, schema, qua
 
 @dg.asset(**STAGE)
 def instruction_splits(
-    context: dg.AssetExecutionContext, config: SplitConfig, project: ProjectFiles, filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame
+    context: dg.AssetExecutionContext, config: SplitConfig, project: ProjectFiles, duckdb: DuckDBResource,
+    filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame,
 ) -> pl.DataFrame:
     """One instruction record (paragraph, instruction, output) in its train/valid/test split."""
     theme, language = theme_and_language(context)
-    schema = project.load().schemas[theme]
+    if config.style not in ("pool", "json_schema") or config.negatives not in ("train", "all", "none"):
+        raise ValueError(f"SplitConfig: style must be pool|json_schema and negatives train|all|none (got {config.style!r}, {config.negatives!r})")
+    schemas = project.load().schemas
     total = config.train + config.valid + config.test
-    ratios = (config.train / total, config.valid / total, config.test / total)
-    df = build_records(filtered_triples, paragraphs, schema, language, seed=config.seed, ratios=ratios)
+    options = InstructionOptions(
+        ratios=(config.train / total, config.valid / total, config.test / total), seed=config.seed, style=config.style,
+        negatives=config.negatives, explicit_nan=config.explicit_nan, negative_labels=config.negative_labels,
+        label_chunk_size=config.label_chunk_size,
+    )
+    # Identical texts appear once across all partitions: the paragraph with the smallest id keeps it.
+    with duckdb.get_connection() as conn:
+        conn.register("_mine", paragraphs.select("paragraph_id", "text").to_arrow())
+        taken = {pid for (pid,) in conn.execute(
+            "SELECT m.paragraph_id FROM _mine m JOIN main.paragraphs p ON p.text = m.text AND p.language = ? "
+            "WHERE p.paragraph_id < m.paragraph_id GROUP BY m.paragraph_id", [language]).fetchall()}
+        conn.unregister("_mine")
+    other_labels = sorted({label for key, sch in schemas.items() if key != theme for label in sch.label_names(language)})
+    df = build_records(
+        filtered_triples, paragraphs, schemas[theme], language, options, theme_index=THEMES.index(theme), n_themes=len(THEMES),
+        other_labels=other_labels, skip_paragraphs=taken,
+    )
     by_split = {k: int(v) for k, v in df.group_by("split").len().iter_rows()} if df.height else {}
-    context.add_output_metadata({"rows": df.height, "by_split": dg.MetadataValue.json(by_split), "preview": preview(df, ["split", "instruction", "output"])})
+    context.add_output_metadata({
+        "rows": df.height, "by_split": dg.MetadataValue.json(by_split), "negatives": int(df["negative"].sum()) if df.height else 0,
+        "duplicate_texts_skipped": len(taken), "style": config.style,
+        "preview": preview(df, ["split", "instruction", "output"]),
+    })
     return df

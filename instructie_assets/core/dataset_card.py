@@ -1,0 +1,115 @@
+"""The export directory's data card (a Hugging Face dataset card), its chart and the schema files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from instructie_assets.core.instructions import SPLITS
+from instructie_assets.core.schemas import ThemeSchema
+
+HF_SPLIT = {"train": "train", "valid": "validation", "test": "test"}
+
+
+def schema_json(schemas: dict[str, ThemeSchema], language: str) -> dict[str, list[str]]:
+    """The published schema shape (as DeepKE's `wiki_cate_schema`): cate -> its relation labels."""
+    return {s.cate(language): s.label_names(language) for s in schemas.values()}
+
+
+def instances_chart(counts: dict[tuple[str, str, str], int], themes: list[str], cate_of: dict[str, str], path: str | Path) -> None:
+    """Instances per theme and language (all splits), grouped bars, as the paper's Figure 6."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    languages = sorted({lang for _, lang, _ in counts})
+    width = 0.8 / max(1, len(languages))
+    fig, ax = plt.subplots(figsize=(max(7, 0.75 * len(themes) + 2), 4.5))
+    for i, lang in enumerate(languages):
+        values = [sum(n for (t, l, _), n in counts.items() if t == theme and l == lang) for theme in themes]
+        ax.bar([x + i * width for x in range(len(themes))], values, width, label=lang.upper())
+    ax.set_xticks([x + width * (len(languages) - 1) / 2 for x in range(len(themes))])
+    ax.set_xticklabels([cate_of.get(t, t) for t in themes], rotation=45, ha="right")
+    ax.set_ylabel("instances (texts)")
+    ax.set_title("Instances per theme and language")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def card_markdown(
+    counts: dict[tuple[str, str, str], int],
+    instruction_counts: dict[tuple[str, str, str], int],
+    label_frequencies: dict[str, list[tuple[str, int]]],
+    drops: dict[str, dict[str, int]],
+    themes: list[str],
+    cate_of: dict[str, str],
+    chart_name: str = "instances.png",
+) -> str:
+    languages = sorted({lang for _, lang, _ in counts} | set(label_frequencies))
+    header = ["---", "language:"] + [f"- {lang}" for lang in languages] + [
+        "license: cc-by-sa-4.0",
+        "task_categories:", "- text-generation",
+        "tags:", "- information-extraction", "- relation-extraction", "- instructie", "- kg2instruction",
+        "configs:",
+    ]
+    for lang in languages:
+        for kind, suffix in (("", ".jsonl"), ("-instructions", ".instructions.jsonl")):
+            header += [f"- config_name: {lang}{kind}", "  data_files:"]
+            for split in SPLITS:
+                header += [f"  - split: {HF_SPLIT[split]}", f"    path: {lang}/*/{split}{suffix}"]
+    header.append("---")
+    lines = header + [
+        "",
+        "# InstructIE-style dataset built by instructie",
+        "",
+        "Theme-centric relation extraction data from Wikipedia paragraphs and Wikidata statements (KG2Instruction).",
+        "Each `<language>/<theme>/<split>.jsonl` holds InstructIE records (`id` = sha256 of the text, `cate`, `text`,",
+        "`relation`; train records also `entity` and offsets); `<split>.instructions.jsonl` holds instruction records",
+        "(`id`, `cate`, `instruction`, `input`, `output`); both also as Parquet. `schema_<lang>.json` lists each theme's labels.",
+        "",
+        f"![Instances per theme and language]({chart_name})",
+        "",
+        "## Texts per theme, language and split",
+        "",
+        "| theme | " + " | ".join(f"{lang} {split}" for lang in languages for split in SPLITS) + " |",
+        "|---|" + "---|" * (len(languages) * len(SPLITS)),
+    ]
+    for theme in themes:
+        cells = [str(counts.get((theme, lang, split), 0)) for lang in languages for split in SPLITS]
+        lines.append(f"| {cate_of.get(theme, theme)} | " + " | ".join(cells) + " |")
+    total = [str(sum(n for (t, l, s), n in counts.items() if l == lang and s == split)) for lang in languages for split in SPLITS]
+    lines.append("| **all** | " + " | ".join(total) + " |")
+    lines += ["", "Instruction records (one per text, or per label chunk): " + ", ".join(
+        f"{lang} {split} {sum(n for (t, l, s), n in instruction_counts.items() if l == lang and s == split)}"
+        for lang in languages for split in SPLITS), ""]
+    lines += ["## Label frequencies (kept triples)", ""]
+    for lang in languages:
+        freq = label_frequencies.get(lang, [])
+        lines.append(f"**{lang}**: " + ", ".join(f"{label} {n}" for label, n in freq) if freq else f"**{lang}**: none")
+        lines.append("")
+    lines += ["## Candidate triples dropped, by reason", "", "| language | " + " | ".join(["duplicate", "schema", "type", "nli", "sampling", "kept"]) + " |",
+              "|---|---|---|---|---|---|---|"]
+    for lang in languages:
+        d = drops.get(lang, {})
+        lines.append(f"| {lang} | " + " | ".join(str(d.get(k, 0)) for k in ("duplicate", "schema", "type", "nli", "sampling", "kept")) + " |")
+    lines += ["", "Texts: Wikipedia (CC BY-SA 4.0). Triples: Wikidata (CC0).", ""]
+    return "\n".join(lines)
+
+
+def write_card_files(out_dir: str | Path, markdown: str, schemas: dict[str, ThemeSchema], languages: list[str]) -> dict[str, Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"README.md": out / "README.md"}
+    tmp = out / "README.md.tmp"
+    tmp.write_text(markdown, encoding="utf-8")
+    tmp.replace(files["README.md"])
+    for lang in languages:
+        path = out / f"schema_{lang}.json"
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(schema_json(schemas, lang), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        files[path.name] = path
+    return files
