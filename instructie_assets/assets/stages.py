@@ -186,7 +186,8 @@ def instruction_splits(
     theme, language = theme_and_language(context)
     if config.style not in ("pool", "json_schema") or config.negatives not in ("train", "all", "none"):
         raise ValueError(f"SplitConfig: style must be pool|json_schema and negatives train|all|none (got {config.style!r}, {config.negatives!r})")
-    schemas = project.load().schemas
+    project_config = project.load()
+    schemas = project_config.schemas
     total = config.train + config.valid + config.test
     options = InstructionOptions(
         ratios=(config.train / total, config.valid / total, config.test / total), seed=config.seed, style=config.style,
@@ -204,6 +205,7 @@ def instruction_splits(
     df = build_records(
         filtered_triples, paragraphs, schemas[theme], language, options, theme_index=THEMES.index(theme), n_themes=len(THEMES),
         other_labels=other_labels, skip_paragraphs=taken,
+        type_names={k: project_config.taxonomy.name(k, language) for k in project_config.taxonomy.keys},
     )
     by_split = {k: int(v) for k, v in df.group_by("split").len().iter_rows()} if df.height else {}
     context.add_output_metadata({

@@ -135,12 +135,15 @@ def build_records(
     n_themes: int = 1,
     other_labels: list[str] | None = None,
     skip_paragraphs: set[str] | frozenset[str] = frozenset(),
+    type_names: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """Instruction records of one partition.
 
     A paragraph with kept triples gives one record per label chunk; a paragraph with no triple at all
     (none kept and none sampled away) is a negative, written in the splits `options.negatives` says.
-    `skip_paragraphs` are left out (their text stands in another paragraph already)."""
+    `skip_paragraphs` are left out (their text stands in another paragraph already). `type_names`
+    maps coarse type keys to the names records carry (as published: 人物 in ZH)."""
+    type_names = type_names or {}
     kept = filtered.filter(pl.col("drop_reason").is_null()).sort("paragraph_id", "head_start", "tail_start")
     sampled_away = set(filtered.filter(pl.col("drop_reason") == "sampling")["paragraph_id"].to_list())
     triples: dict[str, list[dict]] = {}
@@ -167,8 +170,9 @@ def build_records(
             rng.shuffle(order)
         rank_of = {label: i for i, label in enumerate(order)}
         out_triples = [
-            {"head": t["head"], "head_type": t["head_type"], "head_offset": [t["head_start"], t["head_end"]], "relation": t["relation_label"],
-             "tail": t["tail"], "tail_type": t["tail_type"], "tail_offset": [t["tail_start"], t["tail_end"]]}
+            {"head": t["head"], "head_type": type_names.get(t["head_type"], t["head_type"]), "head_offset": [t["head_start"], t["head_end"]],
+             "relation": t["relation_label"], "tail": t["tail"], "tail_type": type_names.get(t["tail_type"], t["tail_type"]),
+             "tail_offset": [t["tail_start"], t["tail_end"]]}
             for t in sorted(ts, key=lambda t: (rank_of.get(t["relation_label"], len(rank_of)), t["head_start"], t["tail_start"]))
         ]
         entities = {}
