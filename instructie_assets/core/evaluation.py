@@ -209,6 +209,17 @@ def predicted_triples(record: dict, labels: set[str], text: str) -> tuple[list[T
     return parsed.triples, parsed.format, output or ""
 
 
+def _merged(group: list[dict], labels: set[str], text: str) -> tuple[list[Triple], str, str]:
+    """Triples (in order, union), format (the first record's) and joined output of one text's records."""
+    triples, outputs, fmt = [], [], ""
+    for record in group:
+        t, f, o = predicted_triples(record, labels, text)
+        triples += t
+        outputs.append(o)
+        fmt = fmt or f
+    return triples, fmt, "\n".join(o for o in outputs if o.strip() and o.strip().upper() != "NAN") if len(group) > 1 else outputs[0]
+
+
 def _gold_reference(gold: list[dict], fmt: str, language: str) -> str:
     triples = [{"head": t["head"], "relation": t["relation"], "tail": t["tail"]} for t in gold]
     if fmt in ("tuple", "natural", "relation", "json", "schema_json"):
@@ -218,9 +229,9 @@ def _gold_reference(gold: list[dict], fmt: str, language: str) -> str:
 
 def evaluate(gold_records: list[dict], predictions: list[dict], zh_chars: bool = False) -> Report:
     labels = {normalize(t["relation"]) for r in gold_records for t in r.get("relation", [])}
-    pred_by: dict[str, dict] = {}
-    for p in predictions:
-        pred_by.setdefault(_key(p), p)
+    pred_by: dict[str, list[dict]] = {}
+    for p in predictions:  # several records of one text (label chunks) are one prediction
+        pred_by.setdefault(_key(p), []).append(p)
     rouge = Rouge2(zh_chars)
     overall, by_theme, formats = Counts(), defaultdict(Counts), Counter()
     paired = set()
@@ -230,12 +241,12 @@ def evaluate(gold_records: list[dict], predictions: list[dict], zh_chars: bool =
         language = language_of(text)
         gold = triple_set(g.get("relation", []))
         c = Counts(records=1, gold=len(gold))
-        p = pred_by.get(k)
-        if p is None:
+        group = pred_by.get(k)
+        if group is None:
             formats["missing"] += 1
         else:
             paired.add(k)
-            triples, fmt, output = predicted_triples(p, labels, text)
+            triples, fmt, output = _merged(group, labels, text)
             formats[fmt] += 1
             pred = list(dict.fromkeys(triples))
             c.predicted = len(pred)
@@ -250,12 +261,12 @@ def evaluate(gold_records: list[dict], predictions: list[dict], zh_chars: bool =
         overall.add(c)
         by_theme[g.get("cate") or "-"].add(c)
     unpaired = 0
-    for k, p in pred_by.items():
+    for k, group in pred_by.items():
         if k in paired:
             continue
         unpaired += 1
-        text = p.get("text") or p.get("input") or ""
-        triples, fmt, _ = predicted_triples(p, labels, text)
+        text = group[0].get("text") or group[0].get("input") or ""
+        triples, fmt, _ = _merged(group, labels, text)
         pred = list(dict.fromkeys(triples))
         c = Counts(predicted=len(pred))
         c.errors["spurious_relation"] += len(pred)

@@ -153,3 +153,11 @@ def test_bad_jsonl_names_file_line_and_byte(tmp_path, capsys):
         read_jsonl(bad)
     assert main(["evaluate", "--gold", str(bad), "--pred", str(bad)]) == 1
     assert "line 2" in capsys.readouterr().err
+
+
+def test_label_chunks_of_one_text_are_one_prediction():
+    gold = [{"id": "a", "text": "A and B", "relation": [{"head": "A", "relation": "r1", "tail": "B"}, {"head": "A", "relation": "r2", "tail": "C"}]}]
+    preds = [{"id": "a", "output": "(A,r1,B)"}, {"id": "a", "output": "(A,r2,C)"}, {"id": "a", "output": "NAN"}]
+    report = evaluate(gold, preds)
+    assert (report.overall.true_positives, report.overall.predicted) == (2, 2)
+    assert report.overall.rouge2 == pytest.approx(1.0)
