@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--nli-model", help="NLI filter model: hub id or local directory (default: the mDeBERTa-v3 XNLI model), "
                    "`lexical-overlap` (deterministic stand-in) or `none`")
     b.add_argument("--ner-model", help="optional NER model for extra mentions: hub id or local directory (default: none)")
+    b.add_argument("--theme-model", help="theme classifier: hub id or local directory (default: none, themes from Wikidata only)")
+    b.add_argument("--theme-mode", default="fallback", choices=["fallback", "override", "per_paragraph"],
+                   help="fallback: articles whose item gives no theme; override: every article; per_paragraph: each paragraph")
     b.add_argument("--gold", action="append", default=[], help="gold InstructIE records (.jsonl) the asset checks score against; repeatable")
     i = sub.add_parser("ingest-wikidata", help="ingest one shard of the Wikidata dump (the unit of work of one machine)")
     i.add_argument("--wikidata", required=True)
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model)
     else:
         options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model, ner_model=args.ner_model,
-                               workers=args.workers, skip_wikidata=args.skip_wikidata)
+                               workers=args.workers, skip_wikidata=args.skip_wikidata, theme_model=args.theme_model, theme_mode=args.theme_mode)
         if args.theme:
             options.themes = args.theme
         if args.language:

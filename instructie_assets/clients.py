@@ -10,6 +10,7 @@ from instructie_assets.core.models import ModelLoadError
 from instructie_assets.core.ner import NerModel, TransformersNer
 from instructie_assets.core.nli import DEFAULT_NLI_MODEL, LexicalNli, NliModel, NliTemplates, TransformersNli, load_nli_templates
 from instructie_assets.core.schemas import ProjectConfig, load_project_config
+from instructie_assets.core.theme_classifier import ThemeClassifier, TransformersThemeClassifier
 from instructie_assets.core.wikitext import dump_language
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
@@ -84,6 +85,23 @@ class NerSettings(ModelSettings):
 
     def load(self) -> tuple[NerModel | None, str]:
         return self._load(lambda: TransformersNer(self.model, self.device, self.batch_size, self.max_length), "NER")
+
+
+class ThemeClassifierSettings(ModelSettings):
+    """The optional theme classifier (off by default): a sequence-classification model whose labels are
+    the themes (keys or cate names). `mode`: `fallback` classifies articles whose Wikidata item gives
+    no theme, `override` classifies every article, `per_paragraph` classifies each paragraph (and
+    lets paragraphs of any article into the theme they are classified as)."""
+
+    mode: str = "fallback"
+    min_score: float = 0.5
+    max_length: int = 256
+
+    def load(self, schemas: dict) -> tuple[ThemeClassifier | None, str]:
+        if self.mode not in ("fallback", "override", "per_paragraph"):
+            raise ValueError(f"ThemeClassifierSettings.mode must be fallback, override or per_paragraph, not {self.mode!r}")
+        names = {k: {s.cate_en, s.cate_zh, s.name_en, s.name_zh} for k, s in schemas.items()}
+        return self._load(lambda: TransformersThemeClassifier(self.model, names, self.device, self.batch_size, self.max_length), "theme classifier")
 
 
 class ExportSettings(dg.ConfigurableResource):

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 from dagster_duckdb_polars import DuckDBPolarsIOManager
 
 from instructie_assets.assets import dumps, exports, stages
-from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings
+from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ASSETS = dg.load_assets_from_modules([dumps, stages, exports])
@@ -18,6 +18,7 @@ ASSETS = dg.load_assets_from_modules([dumps, stages, exports])
 def build_resources(
     db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
     nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
+    theme_model: str | None = None, theme_mode: str = "fallback",
 ) -> dict:
     return {
         "io_manager": DuckDBPolarsIOManager(database=db, schema="main"),
@@ -29,6 +30,7 @@ def build_resources(
         "quality": QualitySettings(gold=list(gold or [])),
         "nli": NliSettings() if nli_model is None else NliSettings(model=nli_model),
         "ner": NerSettings(model=ner_model or ""),
+        "theme_classifier": ThemeClassifierSettings(model=theme_model or "", mode=theme_mode),
     }
 
 
@@ -45,5 +47,7 @@ defs = build_definitions(
     # the sample's gold files only go with the sample dumps
     nli_model=os.environ.get("INSTRUCTIE_NLI_MODEL"),
     ner_model=os.environ.get("INSTRUCTIE_NER_MODEL"),
+    theme_model=os.environ.get("INSTRUCTIE_THEME_MODEL"),
+    theme_mode=os.environ.get("INSTRUCTIE_THEME_MODE", "fallback"),
     gold=[p for p in os.environ.get("INSTRUCTIE_GOLD", "" if "INSTRUCTIE_WIKIPEDIA" in os.environ else ",".join(map(str, SAMPLE_GOLD.values()))).split(",") if p],
 )

@@ -36,12 +36,15 @@ class BuildOptions:
     nli_model: str | None = None  # None: NliSettings' default (the mDeBERTa XNLI model)
     ner_model: str | None = None  # None: no NER model (links, subject, repeats, gazetteer, values only)
     workers: int = 0  # dump-decoding processes; 0 = one per core
+    theme_model: str | None = None  # None: themes from Wikidata only
+    theme_mode: str = "fallback"
 
 
 def _resources(options: BuildOptions) -> dict:
     return build_resources(
         options.db, options.wikipedia, options.wikidata, options.out_dir, tolerant=options.tolerant, gold=options.gold,
         nli_model=options.nli_model, ner_model=options.ner_model, workers=options.workers,
+        theme_model=options.theme_model, theme_mode=options.theme_mode,
     )
 
 

@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from tqdm import tqdm
 
-from instructie_assets.clients import DumpSources, ProjectFiles
+from instructie_assets.clients import DumpSources, ProjectFiles, ThemeClassifierSettings
 from instructie_assets.core.articles import ARTICLE_SCHEMA, REDIRECT_SCHEMA, ingest_articles
 from instructie_assets.core.knowledge import WikidataStore
 from instructie_assets.core.duckdb_tables import StagedTableWriter
@@ -76,18 +76,24 @@ ARTICLE_TABLES = {"articles": ARTICLE_SCHEMA, "wikipedia_redirects": REDIRECT_SC
     ],
     partitions_def=language_partitions,
 )
-def wikipedia_articles(context: dg.AssetExecutionContext, dumps: DumpSources, project: ProjectFiles, duckdb: DuckDBResource):
+def wikipedia_articles(
+    context: dg.AssetExecutionContext, dumps: DumpSources, project: ProjectFiles, duckdb: DuckDBResource, theme_classifier: ThemeClassifierSettings,
+):
     """Stream each language's dumps into the tables in batches; the language's rows are swapped in at the end."""
     language = context.partition_key
     paths = dumps.wikipedia_for(language)
     config = project.load()
+    classifier, classifier_status = (None, "per paragraph (in `paragraphs`)") if theme_classifier.mode == "per_paragraph" else theme_classifier.load(config.schemas)
     with duckdb.get_connection() as conn:
         writer = StagedTableWriter(conn, ARTICLE_TABLES, "language", language, key_dtype=pl.String)
         writer.begin()
         try:
             with tqdm(desc=f"{language}wiki pages", unit=" pages", disable=None) as bar:
-                counts = ingest_articles(paths, language, WikidataStore(conn), config, writer.write, threads=dumps.workers or os.cpu_count() or 1,
-                                         progress=bar.update)
+                counts = ingest_articles(
+                    paths, language, WikidataStore(conn), config, writer.write, threads=dumps.workers or os.cpu_count() or 1, progress=bar.update,
+                    classify=classifier.classify if classifier else None, classifier_name=classifier.name if classifier else "",
+                    override=theme_classifier.mode == "override", min_score=theme_classifier.min_score,
+                )
             writer.commit()
         except BaseException:
             writer.abort()
@@ -96,5 +102,6 @@ def wikipedia_articles(context: dg.AssetExecutionContext, dumps: DumpSources, pr
                                      [language]).fetchall())
     yield dg.MaterializeResult(asset_key="articles", metadata={
         "dumps": ", ".join(paths), **counts, "by_theme": dg.MetadataValue.json({k: int(v) for k, v in by_theme.items()}),
+        "theme_classifier": classifier_status,
     })
     yield dg.MaterializeResult(asset_key="wikipedia_redirects", metadata={"rows": counts["redirects"]})

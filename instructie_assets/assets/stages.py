@@ -5,7 +5,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import DumpSources, NerSettings, NliSettings, ProjectFiles, QualitySettings
+from instructie_assets.clients import DumpSources, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
 from instructie_assets.core.articles import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
@@ -33,21 +33,34 @@ def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValu
 
 
 @dg.asset(deps=[dg.AssetDep("articles", partition_mapping=BY_LANGUAGE_MAPPING)], **STAGE)
-def paragraphs(context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckDBResource, dumps: DumpSources) -> pl.DataFrame:
+def paragraphs(
+    context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckDBResource, dumps: DumpSources,
+    project: ProjectFiles, theme_classifier: ThemeClassifierSettings,
+) -> pl.DataFrame:
     """One paragraph of 50-512 tokens of an article of this theme, with its link anchors and offsets."""
     theme, language = theme_and_language(context)
+    classifier, status = None, "articles' themes"
+    if theme_classifier.mode == "per_paragraph":
+        classifier, status = theme_classifier.load(project.load().schemas)
     frames, n_articles = [], 0
+    # the theme's articles (every article, when paragraphs are classified one by one) in batches,
+    # so the wikitext of a large theme is never all in memory
+    where, params = ("language = ?", [language]) if classifier else ("language = ? AND theme = ?", [language, theme])
     with duckdb.get_connection() as conn:
-        # the theme's articles in batches, so the wikitext of a large theme is never all in memory
-        reader = conn.execute(
-            f"SELECT {', '.join(ARTICLE_SCHEMA)} FROM main.articles WHERE language = ? AND theme = ? ORDER BY article_id", [language, theme]
-        ).fetch_record_batch(2000)
+        reader = conn.execute(f"SELECT {', '.join(ARTICLE_SCHEMA)} FROM main.articles WHERE {where} ORDER BY article_id", params).fetch_record_batch(2000)
         for batch in reader:
             articles = pl.from_arrow(batch)
             n_articles += articles.height
-            frames.append(paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer))
+            if classifier:
+                articles = articles.with_columns(pl.lit(theme).alias("theme"))
+            found = paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer)
+            if classifier and found.height:
+                verdicts = classifier.classify(found["text"].to_list())
+                found = found.filter(pl.Series([t == theme and s >= theme_classifier.min_score for t, s in verdicts]))
+            frames.append(found)
     df = pl.concat(frames) if frames else pl.DataFrame(schema=PARAGRAPH_SCHEMA)
-    context.add_output_metadata({"rows": df.height, "articles": n_articles, "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
+    context.add_output_metadata({"rows": df.height, "articles": n_articles, "themes_from": status,
+                                 "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
     return df
 
 

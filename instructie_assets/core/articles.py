@@ -41,14 +41,45 @@ PARAGRAPH_SCHEMA = {
 }
 
 
+Classify = Callable[[list[str]], list[tuple[str, float]]]
+
+
+def lead_text(wikitext: str, language: str, max_chars: int = 2000) -> str:
+    """The article's first paragraph of at least 20 tokens (else its first text), for classification."""
+    paragraphs = split_paragraphs(wikitext_to_plain(wikitext, simplify=language == "zh"))
+    for p in paragraphs:
+        if count_tokens(p.text, language) >= 20:
+            return p.text[:max_chars]
+    return paragraphs[0].text[:max_chars] if paragraphs else ""
+
+
+def classify_themes(
+    rows: list[dict], language: str, classify: Classify, name: str, override: bool = False, min_score: float = 0.5,
+) -> int:
+    """Give the classifier's theme to the articles (dicts with wikitext, theme, theme_reason) whose
+    item gives none, or to all with `override`; only at or above `min_score`. Returns how many changed."""
+    todo = [r for r in rows if override or r["theme"] is None]
+    if not todo:
+        return 0
+    changed = 0
+    for r, (theme, score) in zip(todo, classify([lead_text(r["wikitext"], language) for r in todo])):
+        if score >= min_score and theme != r["theme"]:
+            before = f"; was: {r['theme_reason']}" if r["theme"] else ""
+            r["theme"], r["theme_reason"] = theme, f"classifier {name}: {theme} ({score:.2f}){before}"
+            changed += 1
+    return changed
+
+
 def ingest_articles(
     paths: list[str], language: str, store: WikidataStore, config: ProjectConfig,
     write: Callable[[dict[str, pl.DataFrame]], None], threads: int = 1, batch_pages: int = 5000,
     progress: Callable[[int], None] | None = None,
+    classify: Classify | None = None, classifier_name: str = "", override: bool = False, min_score: float = 0.5,
 ) -> dict[str, int]:
     """Stream articles (namespace 0, no redirects, no disambiguation pages) with QID and theme, and
-    redirects, to `write` in batches of `batch_pages` pages: memory is bounded by the batch."""
-    counts = {"pages": 0, "articles": 0, "with_theme": 0, "redirects": 0, "disambiguation": 0}
+    redirects, to `write` in batches of `batch_pages` pages: memory is bounded by the batch. With
+    `classify`, articles whose item gives no theme (all with `override`) get the classifier's."""
+    counts = {"pages": 0, "articles": 0, "with_theme": 0, "redirects": 0, "disambiguation": 0, "classified": 0}
     pages: list = []
     redirects: list[tuple] = []
 
@@ -62,11 +93,14 @@ def ingest_articles(
         for p in pages:
             q = qid_of.get(p.title)
             theme, reason = themes.get(q, (None, "no Wikidata item with this sitelink")) if q else (None, "no Wikidata item with this sitelink")
-            rows.append((f"{language}:{p.page_id}", p.page_id, p.title, q, theme, reason, p.text, language))
-            counts["with_theme"] += theme is not None
+            rows.append({"article_id": f"{language}:{p.page_id}", "page_id": p.page_id, "title": p.title, "qid": q, "theme": theme,
+                         "theme_reason": reason, "wikitext": p.text, "language": language})
+        if classify is not None:
+            counts["classified"] += classify_themes(rows, language, classify, classifier_name, override, min_score)
+        counts["with_theme"] += sum(r["theme"] is not None for r in rows)
         counts["articles"] += len(rows)
         write({
-            "articles": pl.DataFrame(rows, schema=ARTICLE_SCHEMA, orient="row"),
+            "articles": pl.DataFrame(rows, schema=ARTICLE_SCHEMA),
             "wikipedia_redirects": pl.DataFrame(redirects, schema=REDIRECT_SCHEMA, orient="row"),
         })
         pages.clear()
