@@ -56,6 +56,22 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from instructie_assets.runner import BuildError, BuildOptions, train_theme_classifier
+
+    options = BuildOptions(wikipedia=[], wikidata=os.devnull, db=args.db, out_dir=os.devnull)
+    try:
+        metrics = train_theme_classifier(options, args.base_model, args.model_dir, args.data_dir, args.size, args.epochs, args.device)
+    except BuildError as exc:
+        print(f"instructie: training failed: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(metrics, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
 def _print_checks(checks) -> None:
     failed = [c for c in checks if not c.passed]
     print(f"asset checks: {len(checks) - len(failed)} passed, {len(failed)} warnings")
@@ -122,6 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("merge-shards", help="copy the Wikidata tables of shard databases into one database")
     m.add_argument("--db", required=True, help="the database to merge into (then: build --skip-wikidata --db it)")
     m.add_argument("shard_dbs", nargs="+")
+    t = sub.add_parser("train-theme-classifier", help="fine-tune the theme classifier on KG-labelled paragraphs of a built database")
+    t.add_argument("--db", required=True, help="a database built by `instructie build` or `demo`")
+    t.add_argument("--base-model", default="distilbert-base-multilingual-cased", help="hub id or local directory of a small multilingual encoder")
+    t.add_argument("--model-dir", default="data/models/theme-classifier", help="where the classifier is saved (then: build --theme-model DIR)")
+    t.add_argument("--data-dir", default="data/theme_classifier", help="where train.jsonl / valid.jsonl are written")
+    t.add_argument("--size", type=int, default=5000)
+    t.add_argument("--epochs", type=int, default=3)
+    t.add_argument("--device", default="auto")
     d = sub.add_parser("demo", help="build the bundled sample corpus and print a summary")
     d.add_argument("--db", default="data/instructie.duckdb")
     d.add_argument("--out", default="data/exports")
@@ -141,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         return _ingest(args)
     if args.command == "merge-shards":
         return _merge(args)
+    if args.command == "train-theme-classifier":
+        return _train(args)
 
     from instructie_assets.runner import BuildError, BuildOptions, build, summary
 

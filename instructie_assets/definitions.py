@@ -8,11 +8,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from dagster_duckdb_polars import DuckDBPolarsIOManager
 
-from instructie_assets.assets import dumps, exports, stages
+from instructie_assets.assets import dumps, exports, stages, theme_training
 from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
-ASSETS = dg.load_assets_from_modules([dumps, stages, exports])
+ASSETS = dg.load_assets_from_modules([dumps, stages, exports, theme_training])
+JOBS = [theme_training.train_theme_classifier_job]
 
 
 def build_resources(
@@ -35,7 +36,7 @@ def build_resources(
 
 
 def build_definitions(**resource_args) -> dg.Definitions:
-    return dg.Definitions(assets=ASSETS, resources=build_resources(**resource_args))
+    return dg.Definitions(assets=ASSETS, jobs=JOBS, resources=build_resources(**resource_args))
 
 
 # `dagster dev` / the UI: the sample corpus unless INSTRUCTIE_* variables point elsewhere.

@@ -114,6 +114,27 @@ def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
     _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard)
 
 
+def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
+                           device: str = "auto") -> dict:
+    """Materialize the training set and the fine-tuned classifier on an already built database."""
+    result = dg.materialize(
+        ASSETS, selection=["theme_training_set", "theme_classifier_model"], resources=_resources(options), instance=_instance(),
+        raise_on_error=False,
+        run_config={"ops": {
+            "theme_training_set": {"config": {"size": size, "data_dir": data_dir}},
+            "theme_classifier_model": {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs, "device": device}},
+        }, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                err = event.step_failure_data.error
+                raise BuildError(f"{event.step_key}: {(err.cause.message if err and err.cause else err.message if err else 'failed').strip()}")
+        raise BuildError("training failed")
+    materialization = result.asset_materializations_for_node("theme_classifier_model")[0]
+    return {k: v.value for k, v in materialization.metadata.items()}
+
+
 def summary(db: str) -> list[dict]:
     """Per partition: paragraphs, triples kept, triples dropped by reason."""
     con = duckdb.connect(db, read_only=True)

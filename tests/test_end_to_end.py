@@ -11,7 +11,9 @@ import duckdb
 import pytest
 
 from instructie_assets.core.evaluation import read_jsonl, triple_prf
-from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
+from instructie_assets.core.schemas import load_project_config
+from instructie_assets.partitions import THEMES
+from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR
 from instructie_assets.runner import BuildOptions, build, summary
 
 # Floors reflect what the stages achieve now (measured: en P=0.973 R=0.993, zh P=0.979 R=0.986); raise them as stages improve.
@@ -186,6 +188,30 @@ def test_nli_filter_and_ner_in_the_graph_with_tiny_models(built, tiny_nli_dir, t
     assert all(s is None for r, s in rows if r in ("schema", "type", "duplicate"))
     # the other partitions were not touched
     assert query(db, "SELECT count(*) FROM main.filtered_triples WHERE nli_score IS NOT NULL AND NOT (theme = 'person' AND language = 'en')") == [(0,)]
+
+
+def test_theme_classifier_trains_on_the_sample_and_overrides_themes(built, tiny_nli_dir, tmp_path):
+    """The training job end to end with a tiny base model (its 3-label head is replaced by 12 themes),
+    then a build that lets the trained classifier override the articles' themes."""
+    from instructie_assets.core.theme_classifier import TransformersThemeClassifier
+    from instructie_assets.runner import train_theme_classifier
+
+    db = str(tmp_path / "copy.duckdb")
+    shutil.copy(built.db, db)
+    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=db, out_dir=str(tmp_path / "out"))
+    model_dir = tmp_path / "theme-model"
+    metrics = train_theme_classifier(options, tiny_nli_dir, str(model_dir), str(tmp_path / "theme-data"), size=480, epochs=2, device="cpu")
+    assert metrics["train_rows"] + metrics["valid_rows"] == 48  # every KG-labelled sample paragraph (2 per theme x language)
+    assert 0.0 <= metrics["accuracy"] <= 1.0 and set(metrics["accuracy_by_theme"]) <= set(THEMES)
+    schemas = load_project_config(SCHEMA_DIR, RESOURCE_DIR).schemas
+    classifier = TransformersThemeClassifier(str(model_dir), {k: {s.cate_en, s.cate_zh} for k, s in schemas.items()}, device="cpu")
+    verdicts = classifier.classify(["Douglas Adams was an English author.", "火星是太阳系的第四颗行星。"])
+    assert all(t in THEMES and 0 < s <= 1 for t, s in verdicts)
+    options.theme_model, options.theme_mode, options.languages, options.themes = str(model_dir), "override", ["en"], ["person"]
+    options.skip_wikidata = True
+    build(options, progress=False)
+    reasons = query(db, "SELECT theme_reason FROM main.articles WHERE language = 'en'")
+    assert any(r.startswith("classifier ") for (r,) in reasons)  # random tiny weights: some articles change theme
 
 
 def test_lineage_and_shared_label_trap(built):
