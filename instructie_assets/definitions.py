@@ -6,9 +6,9 @@ import os
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
-from dagster_duckdb_polars import DuckDBPolarsIOManager
 
 from instructie_assets.assets import dumps, exports, stages, theme_training
+from instructie_assets.io_managers import InstructieIOManager
 from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
@@ -22,7 +22,7 @@ def build_resources(
     theme_model: str | None = None, theme_mode: str = "fallback",
 ) -> dict:
     return {
-        "io_manager": DuckDBPolarsIOManager(database=db, schema="main"),
+        "io_manager": InstructieIOManager(database=db, schema="main"),
         "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(os.path.dirname(os.path.abspath(db)), ".dagster_storage")),
         "duckdb": DuckDBResource(database=db),
         "dumps": DumpSources(wikipedia=wikipedia, wikidata=wikidata, tolerant=tolerant, workers=workers),

@@ -214,6 +214,64 @@ def test_theme_classifier_trains_on_the_sample_and_overrides_themes(built, tiny_
     assert any(r.startswith("classifier ") for (r,) in reasons)  # random tiny weights: some articles change theme
 
 
+def _partition_rows(db):
+    return query(db, "SELECT triple_id, drop_reason FROM main.filtered_triples WHERE theme = 'person' AND language = 'en' ORDER BY triple_id")
+
+
+def test_sigkill_mid_write_leaves_the_previous_partition_intact(built, tmp_path):
+    import os
+    import signal
+    import time
+
+    db = str(tmp_path / "copy.duckdb")
+    shutil.copy(built.db, db)
+    before = _partition_rows(db)
+    total_before = query(db, "SELECT count(*) FROM main.filtered_triples")
+    marker = tmp_path / "written"
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).parent / "fault_run.py"), db, str(marker), "hang"])
+    try:
+        for _ in range(600):
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), "the run never reached the write"
+        assert int(marker.read_text()) > 0  # the new rows differ: heavy sampling dropped some
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _partition_rows(db) == before  # deleted and re-inserted, never committed
+    assert query(db, "SELECT count(*) FROM main.filtered_triples") == total_before
+    # the same run, not killed, does change the partition (so the check above could fail)
+    subprocess.run([sys.executable, str(Path(__file__).parent / "fault_run.py"), db, str(marker), "finish"], check=True, timeout=300)
+    after = _partition_rows(db)
+    assert len(after) == len(before) and after != before
+
+
+def test_failing_stage_leaves_upstream_tables_untouched(built, tmp_path):
+    db = str(tmp_path / "copy.duckdb")
+    shutil.copy(built.db, db)
+    upstream = query(db, "SELECT count(*), sum(hash(triple_id)) FROM main.candidate_triples")
+    bad_schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMA_DIR, bad_schemas)
+    (bad_schemas / "person.yaml").write_text((bad_schemas / "person.yaml").read_text(encoding="utf-8").replace("tail_types: [geographic_region]", "tail_types: [alien]", 1), encoding="utf-8")
+    from instructie_assets.clients import ProjectFiles
+    from instructie_assets.definitions import ASSETS, build_resources
+    from instructie_assets.partitions import theme_language_key
+
+    resources = build_resources(db, SAMPLE_WIKIPEDIA, SAMPLE_WIKIDATA, str(tmp_path / "out"), nli_model="none")
+    resources["project"] = ProjectFiles(schema_dir=str(bad_schemas))
+    import dagster as dg
+
+    result = dg.materialize(ASSETS, selection=["candidate_triples", "filtered_triples"], partition_key=theme_language_key("person", "en"),
+                            resources=resources, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "person.yaml" in str(failure.step_failure_data.error) and "alien" in str(failure.step_failure_data.error)
+    assert query(db, "SELECT count(*), sum(hash(triple_id)) FROM main.candidate_triples") == upstream
+
+
 def test_lineage_and_shared_label_trap(built):
     (qid, runner, source), = query(built.db, "SELECT qid, runner_up, source FROM main.resolved_entities WHERE surface = 'Cambridge' AND language = 'en'")
     assert (qid, runner, source) == ("Q350", "Q49111", "gazetteer")
