@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from instructie_assets.assets import dumps, exports, stages, theme_training
+from instructie_assets.sensors import project_files_sensor
 from instructie_assets.io_managers import InstructieIOManager
 from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
@@ -36,7 +37,7 @@ def build_resources(
 
 
 def build_definitions(**resource_args) -> dg.Definitions:
-    return dg.Definitions(assets=ASSETS, jobs=JOBS, resources=build_resources(**resource_args))
+    return dg.Definitions(assets=ASSETS, jobs=JOBS, sensors=[project_files_sensor], resources=build_resources(**resource_args))
 
 
 # `dagster dev` / the UI: the sample corpus unless INSTRUCTIE_* variables point elsewhere.
