@@ -74,23 +74,31 @@ def plan_runs(old: dict[str, str], new: dict[str, str]) -> tuple[list[dg.RunRequ
             notes.append(f"{name}: changed ({tag}) -> every partition")
     stamp = hashlib.sha256(json.dumps(new, sort_keys=True).encode()).hexdigest()[:16]
     runs = [
-        dg.RunRequest(run_key=f"{stamp}:{lang}", partition_key=lang, asset_selection=[dg.AssetKey(a) for a in sorted(assets)])
+        dg.RunRequest(run_key=f"{stamp}:{lang}", job_name=articles_job.name, partition_key=lang,
+                      asset_selection=[dg.AssetKey(a) for a in sorted(assets)])
         for lang, assets in sorted(by_language.items())
     ]
     runs += [
-        dg.RunRequest(run_key=f"{stamp}:{lang}|{theme}", partition_key=theme_language_key(theme, lang),
+        dg.RunRequest(run_key=f"{stamp}:{lang}|{theme}", job_name=stages_job.name, partition_key=theme_language_key(theme, lang),
                       asset_selection=[dg.AssetKey(a) for a in sorted(assets)])
         for (theme, lang), assets in sorted(by_partition.items())
     ]
     if runs:
-        runs.append(dg.RunRequest(run_key=f"{stamp}:card", asset_selection=[dg.AssetKey("dataset_card")]))
+        runs.append(dg.RunRequest(run_key=f"{stamp}:card", job_name=card_job.name, asset_selection=[dg.AssetKey("dataset_card")]))
     return runs, notes
+
+
+# One job per partitions definition (a run targets one): languages, theme x language, the card.
+articles_job = dg.define_asset_job("refresh_articles", selection=["articles", "wikipedia_redirects"])
+stages_job = dg.define_asset_job(
+    "refresh_stages", selection=["paragraphs", "entity_mentions", "resolved_entities", *SCHEMA_DOWNSTREAM],
+)
+card_job = dg.define_asset_job("refresh_dataset_card", selection=["dataset_card"])
 
 
 @dg.sensor(
     name="project_files_sensor", minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED,
-    target=dg.AssetSelection.assets("articles", "wikipedia_redirects", "paragraphs", "entity_mentions", "resolved_entities",
-                                    *SCHEMA_DOWNSTREAM, "dataset_card"),
+    jobs=[articles_job, stages_job, card_job],
     description="Re-materializes exactly what an edit of theme_schemas/ or resources/ affects.",
 )
 def project_files_sensor(context: dg.SensorEvaluationContext, project: ProjectFiles):

@@ -19,3 +19,10 @@ def test_24_partitions_from_theme_schema_files():
     graph = defs.resolve_asset_graph()
     for name in STAGES:
         assert graph.get(dg.AssetKey(name)).partitions_def == theme_language
+
+
+def test_definitions_validate_as_a_code_location_loads_them():
+    # what `dagster dev` / the webserver do: resolves every job and sensor target
+    dg.Definitions.validate_loadable(defs)
+    assert {"train_theme_classifier", "refresh_articles", "refresh_stages", "refresh_dataset_card"} <= {
+        j.name for j in defs.get_repository_def().get_all_jobs()}

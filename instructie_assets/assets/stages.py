@@ -22,6 +22,11 @@ STAGE = dict(partitions_def=theme_language, metadata={"partition_expr": THEME_LA
 BY_LANGUAGE_MAPPING = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
 
 
+def wikidata_deps(*names: str) -> list[dg.AssetDep]:
+    """A stage reads the Wikidata tables of every shard."""
+    return [dg.AssetDep(n, partition_mapping=dg.AllPartitionMapping()) for n in names]
+
+
 def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValue:
     if df.is_empty():
         return dg.MetadataValue.md("(empty)")
@@ -64,7 +69,8 @@ def paragraphs(
     return df
 
 
-@dg.asset(deps=["wikipedia_redirects", "wikidata_labels", "wikidata_time_claims", "wikidata_quantity_claims"], **STAGE)
+@dg.asset(deps=[dg.AssetDep("wikipedia_redirects", partition_mapping=BY_LANGUAGE_MAPPING),
+                *wikidata_deps("wikidata_labels", "wikidata_time_claims", "wikidata_quantity_claims")], **STAGE)
 def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, ner: NerSettings, paragraphs: pl.DataFrame) -> pl.DataFrame:
     """One mention (span, surface, source, candidate QIDs or value statements) in a paragraph."""
     _, language = theme_and_language(context)
@@ -81,7 +87,7 @@ def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, n
     return df
 
 
-@dg.asset(deps=["wikidata_item_claims", "wikidata_sitelinks"], **STAGE)
+@dg.asset(deps=wikidata_deps("wikidata_item_claims", "wikidata_sitelinks"), **STAGE)
 def resolved_entities(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, entity_mentions: pl.DataFrame, paragraphs: pl.DataFrame
 ) -> pl.DataFrame:
@@ -95,7 +101,7 @@ def resolved_entities(
     return df
 
 
-@dg.asset(deps=["wikidata_item_claims", "wikidata_labels"], **STAGE)
+@dg.asset(deps=wikidata_deps("wikidata_item_claims", "wikidata_labels"), **STAGE)
 def candidate_triples(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, resolved_entities: pl.DataFrame
 ) -> pl.DataFrame:
