@@ -36,12 +36,33 @@ def build_resources(
     }
 
 
-def build_definitions(**resource_args) -> dg.Definitions:
-    return dg.Definitions(assets=ASSETS, jobs=JOBS, sensors=[project_files_sensor], resources=build_resources(**resource_args))
+def executor_for(name: str) -> dg.ExecutorDefinition:
+    """multiprocess (default), in_process, celery (dagster-celery) or k8s (dagster-k8s, one Kubernetes
+    Job per step); run config for the last two in resources/executors/."""
+    if name == "multiprocess":
+        return dg.multiprocess_executor
+    if name == "in_process":
+        return dg.in_process_executor
+    if name == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor
+    if name == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    raise ValueError(f"INSTRUCTIE_EXECUTOR must be multiprocess, in_process, celery or k8s, not {name!r}")
+
+
+def build_definitions(executor: str = "multiprocess", **resource_args) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ASSETS, jobs=JOBS, sensors=[project_files_sensor], resources=build_resources(**resource_args), executor=executor_for(executor),
+    )
 
 
 # `dagster dev` / the UI: the sample corpus unless INSTRUCTIE_* variables point elsewhere.
 defs = build_definitions(
+    executor=os.environ.get("INSTRUCTIE_EXECUTOR", "multiprocess"),
     db=os.environ.get("INSTRUCTIE_DB", "data/instructie.duckdb"),
     wikipedia=[p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", ",".join(SAMPLE_WIKIPEDIA)).split(",") if p],
     wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),

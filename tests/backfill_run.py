@@ -14,7 +14,7 @@ from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 def stages_job():
     db = sys.argv[1]
     defs = build_definitions(db=db, wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, out_dir=db + ".exports", nli_model="none")
-    return defs.get_job_def("refresh_stages")
+    return defs.resolve_job_def("refresh_stages")
 
 
 if __name__ == "__main__":
