@@ -10,6 +10,7 @@ BENCHMARKS = {
     "wikitext-paragraphs": "bench.wikitext_paragraphs",
     "gazetteer": "bench.gazetteer",
     "nli-filter": "bench.nli_filter",
+    "end-to-end-scaling": "bench.end_to_end_scaling",
 }
 
 

@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--tolerant", action="store_true", help="skip malformed Wikidata lines and report them")
     b.add_argument("--workers", type=int, default=0, help="dump-decoding processes (default: one per core)")
     b.add_argument("--skip-wikidata", action="store_true", help="keep the Wikidata tables already in --db (ingested or merged)")
+    b.add_argument("--stop-after", choices=["dumps"], default="", help="dumps: stop after the Wikidata and Wikipedia readers")
     b.add_argument("--nli-model", help="NLI filter model: hub id or local directory (default: the mDeBERTa-v3 XNLI model), "
                    "`lexical-overlap` (deterministic stand-in) or `none`")
     b.add_argument("--ner-model", help="optional NER model for extra mentions: hub id or local directory (default: none)")
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model)
     else:
         options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model, ner_model=args.ner_model,
-                               workers=args.workers, skip_wikidata=args.skip_wikidata, theme_model=args.theme_model, theme_mode=args.theme_mode)
+                               workers=args.workers, skip_wikidata=args.skip_wikidata, theme_model=args.theme_model, theme_mode=args.theme_mode,
+                               stop_after=args.stop_after)
         if args.theme:
             options.themes = args.theme
         if args.language:
@@ -184,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     except (BuildError, FileNotFoundError, ValueError) as exc:
         print(f"instructie: build failed: {exc}", file=sys.stderr)
         return 1
+    if options.stop_after:
+        print(f"stopped after {options.stop_after}: {options.db}")
+        return 0
     _print_summary(summary(options.db))
     _print_checks(checks)
     print(f"exports: {options.out_dir}/<language>/<theme>/<split>.jsonl")

@@ -38,6 +38,7 @@ class BuildOptions:
     workers: int = 0  # dump-decoding processes; 0 = one per core
     theme_model: str | None = None  # None: themes from Wikidata only
     theme_mode: str = "fallback"
+    stop_after: str = ""  # "dumps": only the Wikidata and Wikipedia readers
 
 
 def _resources(options: BuildOptions) -> dict:
@@ -94,6 +95,8 @@ def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
     for lang in languages:
         _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
+    if options.stop_after == "dumps":
+        return []
     keys = [(t, lang) for lang in languages for t in options.themes]
     # paragraphs of every partition first: instruction_splits keeps each text once across partitions
     for theme, lang in tqdm(keys, desc="paragraphs", disable=not progress):
