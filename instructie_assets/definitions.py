@@ -11,7 +11,7 @@ from instructie_assets.assets import dumps, exports, stages, theme_training
 from instructie_assets.sensors import articles_job, card_job, project_files_sensor, stages_job
 from instructie_assets.io_managers import InstructieIOManager
 from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
-from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
+from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ASSETS = dg.load_assets_from_modules([dumps, stages, exports, theme_training])
 JOBS = [theme_training.train_theme_classifier_job, articles_job, stages_job, card_job]
@@ -36,33 +36,51 @@ def build_resources(
     }
 
 
-def executor_for(name: str) -> dg.ExecutorDefinition:
+def executor_for(name: str, config_file: str | None = None) -> dg.ExecutorDefinition:
     """multiprocess (default), in_process, celery (dagster-celery) or k8s (dagster-k8s, one Kubernetes
-    Job per step); run config for the last two in resources/executors/."""
+    Job per step). The last two take their configuration from `config_file` (default
+    resources/executors/<name>.yaml, the `execution.config` of a run config), so backfills and
+    sensor runs need no run config."""
     if name == "multiprocess":
         return dg.multiprocess_executor
     if name == "in_process":
         return dg.in_process_executor
     if name == "celery":
-        from dagster_celery import celery_executor
+        from dagster_celery import celery_executor as executor
+    elif name == "k8s":
+        from dagster_k8s import k8s_job_executor as executor
+    else:
+        raise ValueError(f"INSTRUCTIE_EXECUTOR must be multiprocess, in_process, celery or k8s, not {name!r}")
+    import yaml
 
-        return celery_executor
-    if name == "k8s":
-        from dagster_k8s import k8s_job_executor
+    path = config_file or str(RESOURCE_DIR / "executors" / f"{name}.yaml")
+    with open(path, encoding="utf-8") as fh:
+        config = (yaml.safe_load(fh) or {}).get("execution", {}).get("config", {})
+    # validate now, naming the file, rather than at the first run on a cluster
+    probe = dg.GraphDefinition(name="executor_config_probe", node_defs=[_noop]).to_job(executor_def=executor)
+    try:
+        dg.validate_run_config(probe, {"execution": {"config": config}})
+    except dg.DagsterInvalidConfigError as exc:
+        raise dg.DagsterInvalidConfigError(f"{path}: invalid {name} executor config", exc.errors, config) from exc
+    return executor.configured(config, name=executor.name)
 
-        return k8s_job_executor
-    raise ValueError(f"INSTRUCTIE_EXECUTOR must be multiprocess, in_process, celery or k8s, not {name!r}")
+
+@dg.op
+def _noop() -> None:
+    pass
 
 
-def build_definitions(executor: str = "multiprocess", **resource_args) -> dg.Definitions:
+def build_definitions(executor: str = "multiprocess", executor_config: str | None = None, **resource_args) -> dg.Definitions:
     return dg.Definitions(
-        assets=ASSETS, jobs=JOBS, sensors=[project_files_sensor], resources=build_resources(**resource_args), executor=executor_for(executor),
+        assets=ASSETS, jobs=JOBS, sensors=[project_files_sensor], resources=build_resources(**resource_args),
+        executor=executor_for(executor, executor_config),
     )
 
 
 # `dagster dev` / the UI: the sample corpus unless INSTRUCTIE_* variables point elsewhere.
 defs = build_definitions(
     executor=os.environ.get("INSTRUCTIE_EXECUTOR", "multiprocess"),
+    executor_config=os.environ.get("INSTRUCTIE_EXECUTOR_CONFIG"),
     db=os.environ.get("INSTRUCTIE_DB", "data/instructie.duckdb"),
     wikipedia=[p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", ",".join(SAMPLE_WIKIPEDIA)).split(",") if p],
     wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),
