@@ -25,6 +25,6 @@ if __name__ == "__main__":
             dg.reconstructable(stages_job), instance=instance,
             asset_selection=[dg.AssetKey("filtered_triples"), dg.AssetKey("instruction_splits")],
             tags={"dagster/partition": str(key), "dagster/partition/theme": theme, "dagster/partition/language": language},
-            run_config={"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}},
+            run_config={"execution": {"config": {"max_concurrent": 2}}},
         )
     sys.exit(0 if result.success else 1)
