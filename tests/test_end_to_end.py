@@ -288,6 +288,10 @@ def test_backfill_of_all_partitions_in_parallel_processes(built, tmp_path):
     before = query(db, sql)
     keys = [f"{t}/{lang}" for lang in ("en", "zh") for t in THEMES]
     env = {**os.environ, "DAGSTER_HOME": str(home)}
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # create the instance's storage once, before the runs race for it
+        instance.get_runs()
 
     def run(key):
         return subprocess.run([sys.executable, str(Path(__file__).parent / "backfill_run.py"), db, key], env=env,
@@ -298,8 +302,6 @@ def test_backfill_of_all_partitions_in_parallel_processes(built, tmp_path):
     failed = [(k, r.stderr[-1500:]) for k, r in zip(keys, results) if r.returncode != 0]
     assert not failed, failed
     assert query(db, sql) == before
-    import dagster as dg
-
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert len(instance.get_runs()) == 24
 
