@@ -1,6 +1,5 @@
 """The NLI filter: templates, the real transformers loading path with a tiny model, the filter rule."""
 
-from pathlib import Path
 
 import polars as pl
 import pytest

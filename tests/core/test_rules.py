@@ -64,8 +64,6 @@ def test_micro_f1_by_hand():
 
 
 def test_quality_figures_catch_violations_and_offsets():
-    import polars as pl
-
     from instructie_assets.core.filtering import FILTERED_SCHEMA
     from instructie_assets.core.quality import gold_scores, partition_yield, schema_violations, spans_at_offsets
     from instructie_assets.core.schemas import load_project_config

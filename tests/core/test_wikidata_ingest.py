@@ -4,7 +4,6 @@ import gzip
 import tempfile
 
 import duckdb
-import polars as pl
 import pytest
 
 from bench.generate import write_wikidata_dump
