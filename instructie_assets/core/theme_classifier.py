@@ -149,7 +149,7 @@ def train_classifier(
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
-            losses.append(float(loss))
+            losses.append(loss.item())
     model.eval()
     out = Path(out_dir)
     tmp = out.with_name(out.name + ".tmp")

@@ -264,6 +264,11 @@ def wikitext_to_plain(wikitext: str, simplify: bool = False, strip_first: bool =
 
 
 def is_disambiguation(wikitext: str) -> bool:
+    """A top-level disambiguation template. The full parse runs only for the rare page whose text
+    names one at all (this is called for every page of the dump)."""
+    names = {m.group(1).strip().lower().replace("_", " ") for m in _TEMPLATE_NAME.finditer(wikitext)}
+    if not names & DISAMBIGUATION_TEMPLATES:
+        return False
     for tpl in mwparserfromhell.parse(wikitext).filter_templates(recursive=False):
         if _template_name(tpl) in DISAMBIGUATION_TEMPLATES:
             return True

@@ -46,6 +46,8 @@ def test_disambiguation_and_token_counts():
     assert is_disambiguation("'''Cambridge''' may refer to:\n* [[A]]\n{{disambiguation|geo}}")
     assert is_disambiguation("{{消歧义}}")
     assert not is_disambiguation("{{Infobox person}} text")
+    assert is_disambiguation("{{Disambig}}") and is_disambiguation("{{ Set_index_article }}")
+    assert not is_disambiguation("{{Infobox|note={{disambiguation}}}} text")  # only a top-level template counts
     assert count_tokens("one two  three", "en") == 3
     assert count_tokens("道格拉斯 是", "zh") == 5
 
