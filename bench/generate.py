@@ -158,8 +158,9 @@ def wikitext_page(rng: random.Random, title: str, language: str, titles: list[st
                 words.append(link())
             elif r < 0.15:
                 words.append(f"''{name(rng)}''")
-            elif r < 0.17:
-                words.append(f'<ref name="r{rng.randint(1, 99)}">{{{{cite web|url=https://example.org/{rng.randint(1, 10**6)}|title={name(rng)}}}}}</ref>')
+            elif r < 0.18:
+                words.append(f'<ref name="r{rng.randint(1, 99)}">{{{{cite web|url=https://example.org/{rng.randint(1, 10**6)}|title={name(rng)}|'
+                             f'publisher={name(rng)}|date={rng.randint(1990, 2024)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}|access-date=2024-01-01}}}}</ref>')
             else:
                 words.append(rng.choice(["the", "of", "and", "in", "was", "is", "a", "to", "for", "with", "by", "on", "from"]) if language == "en"
                              else "".join(rng.choice("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可也") for _ in range(rng.randint(1, 4))))
@@ -179,6 +180,18 @@ def wikitext_page(rng: random.Random, title: str, language: str, titles: list[st
         "== History ==",
         paragraph(rng.randint(4, 8)),
         paragraph(rng.randint(2, 5)),
+        "=== Early period ===",
+        paragraph(rng.randint(4, 9)),
+        paragraph(rng.randint(3, 7)),
+        "== Geography ==",
+        paragraph(rng.randint(4, 8)),
+        "{{Main|" + name(rng) + "}}",
+        paragraph(rng.randint(3, 7)),
+        "== Culture ==",
+        paragraph(rng.randint(4, 9)),
+        paragraph(rng.randint(3, 8)),
+        "== Economy ==",
+        paragraph(rng.randint(3, 8)),
         "{| class=\"wikitable\"\n|-\n! Year !! Value\n|-\n| 2001 || " + str(rng.randint(1, 999)) + "\n|}",
         "== See also ==",
         "* " + link() + "\n* " + link(),

@@ -72,7 +72,7 @@ def stage_frame(pages: list[str], language: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=ARTICLE_SCHEMA, orient="row")
 
 
-def main(pages_per_language: int = 3000) -> bool:
+def main(pages_per_language: int = 1500) -> bool:
     rates, gate, coverage = {}, True, []
     for language in ("en", "zh"):
         pages = [t for _, _, t, redirect in wikipedia_pages(pages_per_language + pages_per_language // 9 + 1, language, seed=21) if redirect is None]
@@ -119,4 +119,4 @@ def main(pages_per_language: int = 3000) -> bool:
 
 
 if __name__ == "__main__":
-    raise SystemExit(0 if main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000) else 1)
+    raise SystemExit(0 if main(int(sys.argv[1]) if len(sys.argv) > 1 else 1500) else 1)
