@@ -94,15 +94,23 @@ def replicate_wikipedia(source: str, out: Path, copies: int) -> Path:
     return out
 
 
+# Linux keeps a process's peak RSS across exec, and a child forked from this (large) process starts
+# with our pages counted: the command runs under a small launcher, whose own child is measured.
+LAUNCHER = ("import os, subprocess, sys\n"
+            "p = subprocess.Popen(sys.argv[1:])\n"
+            "_, status, usage = os.wait4(p.pid, 0)\n"
+            "print(usage.ru_maxrss)\n"
+            "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
 def _timed(cmd: list[str], env: dict) -> tuple[float, int]:
-    """(seconds, peak RSS in MB) of a child process."""
+    """(seconds, peak RSS in MB) of a command."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *cmd], env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss // 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr[-2000:]}")
+    return elapsed, int(proc.stdout.strip().splitlines()[-1]) // 1024
 
 
 def run(copies: int, root: Path) -> dict:
