@@ -8,13 +8,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from instructie_assets.assets import dumps, exports, stages, theme_training
-from instructie_assets.sensors import articles_job, card_job, project_files_sensor, stages_job
+from instructie_assets.sensors import articles_job, card_job, outputs_job, project_files_sensor, stages_job
 from instructie_assets.io_managers import InstructieIOManager
 from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ASSETS = dg.load_assets_from_modules([dumps, stages, exports, theme_training])
-JOBS = [theme_training.train_theme_classifier_job, articles_job, stages_job, card_job]
+JOBS = [theme_training.train_theme_classifier_job, articles_job, stages_job, outputs_job, card_job]
 
 
 def build_resources(

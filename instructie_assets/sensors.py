@@ -94,6 +94,8 @@ stages_job = dg.define_asset_job(
     "refresh_stages", selection=["paragraphs", "entity_mentions", "resolved_entities", *SCHEMA_DOWNSTREAM],
 )
 card_job = dg.define_asset_job("refresh_dataset_card", selection=["dataset_card"])
+# The tail of a partition (re-filter, re-split, re-export): what a backfill after a filter change needs.
+outputs_job = dg.define_asset_job("refresh_outputs", selection=["filtered_triples", "instruction_splits", "dataset_exports"])
 
 
 @dg.sensor(

@@ -272,38 +272,50 @@ def test_failing_stage_leaves_upstream_tables_untouched(built, tmp_path):
     assert query(db, "SELECT count(*), sum(hash(triple_id)) FROM main.candidate_triples") == upstream
 
 
-def test_backfill_of_all_partitions_in_parallel_processes(built, tmp_path):
-    """All 24 partitions re-run as concurrent runs (3 at a time, each with the multiprocess executor)
-    against one DuckDB file and one instance: every run succeeds (no lock errors) and every partition's
-    rows come out exactly as before (nothing lost or doubled; re-running is idempotent)."""
+def test_backfill_of_all_partitions_with_the_daemon(built, tmp_path):
+    """A real backfill: `dagster job backfill` of all 24 partitions of `refresh_outputs`, run by
+    `dagster-daemon` through a queued coordinator (3 runs at a time, each with the multiprocess
+    executor) against one DuckDB file: every run succeeds (no lock errors) and every partition's rows
+    come out exactly as before (nothing lost or doubled; re-running is idempotent)."""
     import os
-    from concurrent.futures import ThreadPoolExecutor
+    import signal
+    import time
+
+    import dagster as dg
 
     db = str(tmp_path / "copy.duckdb")
     shutil.copy(built.db, db)
     home = tmp_path / "dagster_home"
     home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n  config:\n    max_concurrent_runs: 3\n")
     sql = ("SELECT theme, language, count(*), sum(hash(triple_id || coalesce(drop_reason, ''))) FROM main.filtered_triples GROUP BY ALL "
            "UNION ALL SELECT theme, language, count(*), sum(hash(record_id || output || split)) FROM main.instruction_splits GROUP BY ALL ORDER BY ALL")
     before = query(db, sql)
-    keys = [f"{t}/{lang}" for lang in ("en", "zh") for t in THEMES]
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    import dagster as dg
-
-    with dg.DagsterInstance.from_config(str(home)) as instance:  # create the instance's storage once, before the runs race for it
-        instance.get_runs()
-
-    def run(key):
-        return subprocess.run([sys.executable, str(Path(__file__).parent / "backfill_run.py"), db, key], env=env,
-                              capture_output=True, text=True, timeout=600)
-
-    with ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(run, keys))
-    failed = [(k, r.stderr[-1500:]) for k, r in zip(keys, results) if r.returncode != 0]
-    assert not failed, failed
+    root = Path(__file__).resolve().parents[1]
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "DAGSTER_HOME": str(home), "INSTRUCTIE_DB": db, "INSTRUCTIE_EXPORT_DIR": str(tmp_path / "out"),
+           "INSTRUCTIE_NLI_MODEL": "none", "HF_HUB_OFFLINE": "1"}
+    subprocess.run([str(bin_dir / "dagster"), "job", "backfill", "-w", "workspace.yaml", "-j", "refresh_outputs", "--all", "all", "--noprompt"],
+                   cwd=root, env=env, check=True, capture_output=True, timeout=300)
+    daemon = subprocess.Popen([sys.executable, str(root / "tests/webserver_launcher.py"), str(bin_dir / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+                              cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    statuses = {}
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            for _ in range(900):
+                runs = instance.get_runs()
+                statuses = {r.run_id: r.status for r in runs}
+                if len(runs) == 24 and all(s in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED) for s in statuses.values()):
+                    break
+                time.sleep(1)
+            partitions = sorted(r.tags.get("dagster/partition") for r in instance.get_runs())
+    finally:
+        os.kill(daemon.pid, signal.SIGTERM)
+        daemon.wait(timeout=60)
+    assert len(statuses) == 24 and set(statuses.values()) == {dg.DagsterRunStatus.SUCCESS}, statuses
+    assert len(set(partitions)) == 24
     assert query(db, sql) == before
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        assert len(instance.get_runs()) == 24
 
 
 def test_lineage_and_shared_label_trap(built):
