@@ -24,7 +24,7 @@ from mwparserfromhell.nodes import Heading, Tag, Template, Wikilink
 from bench.common import machine, report
 from bench.generate import wikipedia_pages
 from instructie_assets.core.articles import ARTICLE_SCHEMA, paragraphs_of
-from instructie_assets.core.wikitext import INTERLANGUAGE, count_tokens, SKIPPED_LINK_PREFIXES, SKIPPED_SECTIONS, normalize_title, split_paragraphs, wikitext_to_plain
+from instructie_assets.core.wikitext import INTERLANGUAGE, count_tokens, SKIPPED_LINK_PREFIXES, SectionSkipper, normalize_title, split_paragraphs, wikitext_to_plain
 
 ARTICLES = {"en": 6_800_000, "zh": 1_400_000}
 
@@ -38,15 +38,11 @@ def running_text_links(text: str) -> Counter:
     """Targets of the links a reader sees in the article's prose (what anchors should cover)."""
     code = mwparserfromhell.parse(text)
     in_skipped_section: dict[int, bool] = {}
-    skipped = None
+    sections = SectionSkipper()
     for node in code.nodes:
         if isinstance(node, Heading):
-            title = node.title.strip_code().strip().lower()
-            if skipped is not None and node.level <= skipped:
-                skipped = None
-            if skipped is None and title in SKIPPED_SECTIONS:
-                skipped = node.level
-        in_skipped_section[id(node)] = skipped is not None
+            sections.heading(node.level, node.title.strip_code())
+        in_skipped_section[id(node)] = sections.skipping
     out: Counter = Counter()
     for link in code.filter_wikilinks():
         target = str(link.title).strip()

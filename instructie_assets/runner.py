@@ -62,18 +62,24 @@ class CheckOutcome:
     metadata: dict
 
 
+def _raise_on_failure(result, what: str) -> None:
+    """A failed run as a BuildError naming the step and the underlying error (file, line, byte...)."""
+    if result.success:
+        return
+    for event in result.all_events:
+        if event.is_step_failure:
+            err = event.step_failure_data.error
+            message = err.cause.message if err and err.cause else (err.message if err else "step failed")
+            raise BuildError(f"{event.step_key} ({what}): {message.strip()}")
+    raise BuildError(f"run for {what} failed")
+
+
 def _run(selection: list[str], resources: dict, instance, partition_key=None) -> list[CheckOutcome]:
     result = dg.materialize(
         ASSETS, selection=selection, resources=resources, instance=instance, partition_key=partition_key,
         raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                err = event.step_failure_data.error
-                message = err.cause.message if err and err.cause else (err.message if err else "step failed")
-                raise BuildError(f"{event.step_key} ({partition_key or 'unpartitioned'}): {message.strip()}")
-        raise BuildError(f"run for {partition_key or 'unpartitioned'} failed")
+    _raise_on_failure(result, str(partition_key or "unpartitioned"))
     outcomes = [
         CheckOutcome(str(partition_key), e.check_name, e.passed, e.severity.value, {k: v.value for k, v in e.metadata.items()})
         for e in result.get_asset_check_evaluations()
@@ -128,12 +134,7 @@ def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: st
             "theme_classifier_model": {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs, "device": device}},
         }, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                err = event.step_failure_data.error
-                raise BuildError(f"{event.step_key}: {(err.cause.message if err and err.cause else err.message if err else 'failed').strip()}")
-        raise BuildError("training failed")
+    _raise_on_failure(result, "theme classifier training")
     materialization = result.asset_materializations_for_node("theme_classifier_model")[0]
     return {k: v.value for k, v in materialization.metadata.items()}
 

@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from instructie_assets.clients import DumpSources, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
-from instructie_assets.core.articles import ARTICLE_SCHEMA, PARAGRAPH_SCHEMA, paragraphs_of
+from instructie_assets.core.articles import ARTICLE_SCHEMA, paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
 from instructie_assets.core.filtering import drop_counts, filter_triples
 from instructie_assets.core.instructions import InstructionOptions, build_records
@@ -47,24 +47,24 @@ def paragraphs(
     classifier, status = None, "articles' themes"
     if theme_classifier.mode == "per_paragraph":
         classifier, status = theme_classifier.load(project.load().schemas)
-    frames, n_articles = [], 0
+    counted = [0]
     # the theme's articles (every article, when paragraphs are classified one by one) in batches,
     # so the wikitext of a large theme is never all in memory
     where, params = ("language = ?", [language]) if classifier else ("language = ? AND theme = ?", [language, theme])
     with duckdb.get_connection() as conn:
         reader = conn.execute(f"SELECT {', '.join(ARTICLE_SCHEMA)} FROM main.articles WHERE {where} ORDER BY article_id", params).fetch_record_batch(2000)
-        for batch in reader:
-            articles = pl.from_arrow(batch)
-            n_articles += articles.height
-            if classifier:
-                articles = articles.with_columns(pl.lit(theme).alias("theme"))
-            found = paragraphs_of(articles, theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer)
-            if classifier and found.height:
-                verdicts = classifier.classify(found["text"].to_list())
-                found = found.filter(pl.Series([t == theme and s >= theme_classifier.min_score for t, s in verdicts]))
-            frames.append(found)
-    df = pl.concat(frames) if frames else pl.DataFrame(schema=PARAGRAPH_SCHEMA)
-    context.add_output_metadata({"rows": df.height, "articles": n_articles, "themes_from": status,
+
+        def batches():
+            for batch in reader:
+                articles = pl.from_arrow(batch)
+                counted[0] += articles.height
+                yield articles.with_columns(pl.lit(theme).alias("theme")) if classifier else articles
+
+        df = paragraphs_of(batches(), theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer)
+    if classifier and df.height:
+        verdicts = classifier.classify(df["text"].to_list())
+        df = df.filter(pl.Series([t == theme and s >= theme_classifier.min_score for t, s in verdicts]))
+    context.add_output_metadata({"rows": df.height, "articles": counted[0], "themes_from": status,
                                  "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
     return df
 

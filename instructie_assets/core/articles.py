@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import Callable, Iterable
 
 import polars as pl
 
@@ -141,20 +141,30 @@ def _article_paragraphs(args: tuple[dict, str, str, int, int, str]) -> list[tupl
 
 
 def paragraphs_of(
-    articles: pl.DataFrame, theme: str, language: str, min_tokens: int = 50, max_tokens: int = 512, workers: int = 1, tokenizer: str = "",
+    articles: pl.DataFrame | Iterable[pl.DataFrame], theme: str, language: str, min_tokens: int = 50, max_tokens: int = 512,
+    workers: int = 1, tokenizer: str = "",
 ) -> pl.DataFrame:
     """Paragraphs of min..max tokens of the theme's articles, with anchors and bold spans.
 
-    Wikitext parsing is the costly step: with `workers` > 1 (0: one per core) and enough articles it
-    runs on that many processes, in article order. `tokenizer` counts tokens with a Hugging Face
-    tokenizer instead of words (EN) or characters (ZH)."""
-    work = [(a, theme, language, min_tokens, max_tokens, tokenizer) for a in articles.filter(pl.col("theme") == theme).sort("article_id").to_dicts()]
-    workers = workers or os.cpu_count() or 1
-    if len(work) < 200:  # not worth starting processes
-        workers = 1
-    chunks = [work[i:i + 16] for i in range(0, len(work), 16)]
-    rows = [r for chunk_rows in ordered_map(_chunk_paragraphs, ((c,) for c in chunks), workers) for r in chunk_rows]
+    `articles` is a frame or a stream of frames (batches read from DuckDB, in article order): they
+    flow through one set of `workers` processes (0: one per core), so wikitext parsing, the costly
+    step, starts its processes once per stage and holds only a few chunks at a time. `tokenizer`
+    counts tokens with a Hugging Face tokenizer instead of words (EN) or characters (ZH)."""
+    batches = [articles] if isinstance(articles, pl.DataFrame) else articles
+
+    def chunks():
+        for batch in batches:
+            work = [(a, theme, language, min_tokens, max_tokens, tokenizer)
+                    for a in batch.filter(pl.col("theme") == theme).sort("article_id").to_dicts()]
+            for i in range(0, len(work), ARTICLES_PER_CHUNK):
+                yield (work[i:i + ARTICLES_PER_CHUNK],)
+
+    rows = [r for chunk_rows in ordered_map(_chunk_paragraphs, chunks(), workers or os.cpu_count() or 1) for r in chunk_rows]
     return pl.DataFrame(rows, schema=PARAGRAPH_SCHEMA, orient="row")
+
+
+# Articles per unit of work: fewer than two units (a small theme) never start processes.
+ARTICLES_PER_CHUNK = 64
 
 
 def _chunk_paragraphs(chunk: list[tuple]) -> list[tuple]:

@@ -48,6 +48,25 @@ DISAMBIGUATION_TEMPLATES = {
 UNIT_WORDS = {"m": "metres", "km": "kilometres", "ft": "feet", "mi": "miles", "kg": "kilograms", "km2": "square kilometres", "m2": "square metres"}
 
 
+class SectionSkipper:
+    """Whether the text after each heading is in a skipped section (References, See also, ...):
+    skipping lasts until a heading of the same or a higher level."""
+
+    def __init__(self) -> None:
+        self.level: int | None = None
+
+    def heading(self, level: int, title: str) -> bool:
+        if self.level is not None and level <= self.level:
+            self.level = None
+        if self.level is None and title.strip().lower() in SKIPPED_SECTIONS:
+            self.level = level
+        return self.level is not None
+
+    @property
+    def skipping(self) -> bool:
+        return self.level is not None
+
+
 @dataclass(frozen=True)
 class Anchor:
     start: int
@@ -121,17 +140,13 @@ class _Emitter:
         self.length += len(s)
 
     def walk(self, nodes) -> None:
-        skip_level: int | None = None
+        sections = SectionSkipper()
         for i, node in enumerate(nodes):
             if isinstance(node, Heading):
-                title = node.title.strip_code().strip().lower()
-                if skip_level is not None and node.level <= skip_level:
-                    skip_level = None
-                if skip_level is None and title in SKIPPED_SECTIONS:
-                    skip_level = node.level
+                sections.heading(node.level, node.title.strip_code())
                 self.emit("\n\n")
                 continue
-            if skip_level is not None:
+            if sections.skipping:
                 continue
             self.walk_node(node, nodes, i)
 
@@ -222,17 +237,16 @@ def _drop_balanced(text: str, edges: re.Pattern, is_open, keep=lambda span: Fals
 
 
 def _skip_sections(text: str) -> str:
-    out, last, skip_level = [], 0, None
+    out, last, sections = [], 0, SectionSkipper()
     for m in _HEADING.finditer(text):
-        level = len(m.group(1))
         raw = m.group(2)
-        title = (mwparserfromhell.parse(raw).strip_code() if _MARKUP.search(raw) else raw).strip().lower()
-        if skip_level is not None and level <= skip_level:
-            last, skip_level = m.start(), None
-        if skip_level is None and title in SKIPPED_SECTIONS:
+        was_skipping = sections.skipping
+        now = sections.heading(len(m.group(1)), mwparserfromhell.parse(raw).strip_code() if _MARKUP.search(raw) else raw)
+        if was_skipping and not now:
+            last = m.start()
+        elif now and not was_skipping:
             out.append(text[last:m.start()])
-            skip_level = level
-    if skip_level is None:
+    if not sections.skipping:
         out.append(text[last:])
     return "".join(out)
 
