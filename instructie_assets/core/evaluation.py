@@ -255,16 +255,18 @@ class Report:
     def warnings(self) -> list[str]:
         """One line per kind of unpaired record, naming the first few by file and line."""
         out = []
-        how = f"by {self.pairing}" + (f", {self.pairing_note}" if self.pairing_note else "")
+        how = f"paired by {self.pairing}" + (f": {self.pairing_note}" if self.pairing_note else "")
+        authors = self.match != "normalized"
         if self.unpaired:
             named = ", ".join(str(u) for u in self.unpaired[:_SHOWN]) + (", …" if len(self.unpaired) > _SHOWN else "")
-            fate = "left out (--match authors)" if self.match != "normalized" else "their triples count as wrong"
-            hint = f"; {self.unpaired_by_text} of them have the text of a gold record: do the two files use different ids?" if self.unpaired_by_text else ""
+            fate = f"--match {self.match} leaves them out" if authors else "their triples count as wrong"
+            hint = (f"; {self.unpaired_by_text} of them have the text of a gold record: do the files use different ids?"
+                    if self.unpaired_by_text else "")
             out.append(f"{len(self.unpaired)} of {self.prediction_count} predictions pair with no gold record ({how}; {fate}): "
                        f"{self.files[1]} {named}{hint}")
         if self.missing:
             named = ", ".join(str(u) for u in self.missing[:_SHOWN]) + (", …" if len(self.missing) > _SHOWN else "")
-            fate = "left out: recall ignores them (--match authors)" if self.match != "normalized" else "their triples count as misses"
+            fate = f"--match {self.match} leaves them out: recall ignores them" if authors else "their triples count as misses"
             out.append(f"{len(self.missing)} of {self.gold_count} gold records have no prediction ({how}; {fate}): {self.files[0]} {named}")
         return out
 
@@ -344,7 +346,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 def _type_name(value) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(type(value), f"a {type(value).__name__}")
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null", int: "a number", float: "a number"}.get(type(value), f"a {type(value).__name__}")
 
 
 def _instruction_json(record: dict) -> dict | None:
