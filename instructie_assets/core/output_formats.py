@@ -244,12 +244,8 @@ def _dict_chunks(s: str) -> list[tuple[str, str, str]]:
 
 
 def _strip_prefix(raw: str) -> str:
-    first, _, rest = raw.partition("\n")
-    if nfkc(first).rstrip(":") == AUTHORS_PREFIX:
-        return rest.strip()
-    if first.startswith(AUTHORS_PREFIX):  # prefix and triples on one line
-        return raw[len(AUTHORS_PREFIX):].lstrip(":：").strip()
-    return raw
+    """Drop the earlier kg2instruction templates' first words 输入中包含的关系三元组是：."""
+    return raw[len(AUTHORS_PREFIX):].lstrip(":：").strip() if raw.startswith(AUTHORS_PREFIX) else raw
 
 
 def parse_output(output: str | None, labels: set[str] | frozenset[str] = frozenset(), text: str = "") -> ParsedOutput:
