@@ -476,12 +476,6 @@ def _read_prediction(record: dict, where: str, labels: set[str], text: str) -> _
     raise EvaluationError(f"{where}: no `output` or `relation` to read the predicted triples from")
 
 
-def predicted_triples(record: dict, labels: set[str], text: str) -> tuple[list[Triple], str, str]:
-    """(normalised triples, format, the output text ROUGE compares) of a prediction record of either kind."""
-    read = _read_prediction(record, "prediction", labels, text)
-    return read.triples, read.format, read.output
-
-
 def _norm(t: Triple) -> Triple:
     return normalize(t[0]), normalize(t[1]), normalize(t[2])
 
@@ -542,8 +536,13 @@ def evaluate(gold_records: list[dict] | RecordFile, predictions: list[dict] | Re
     pairing = "id" if gold_ids and pred_ids else "text"
     note = "" if pairing == "id" or not (gold_ids or pred_ids) else ("ids in the gold file only" if gold_ids else "ids in the predictions only")
 
+    # ie2instruction keys a record by its source and id: so do we when every record names its source
+    by_source = pairing == "id" and all("source" in r for f in (gold_file, pred_file) for r in f.records)
+
     def key_of(record: dict, where: str, text: str) -> str:
         key = _record_id(record, where) if pairing == "id" else normalize(text)
+        if key and by_source:
+            key = f"{record['source']}/{key}"
         if not key:
             raise EvaluationError(f"{where}: no `text` or `input` to pair by (records are paired by text: "
                                   f"{'not every record has an `id`' if gold_ids or pred_ids else 'no record has an `id`'})")

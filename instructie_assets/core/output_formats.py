@@ -48,6 +48,7 @@ _BLOCK = (re.compile(r"^头实体是\s*(.+)$"), re.compile(r"^关系是\s*(.+)$"
 _RELATION = re.compile(r"^(?P<r>[^:：]+?)\s*(?P<colon>[:：])\s*(?P<rest>.+)$")
 _DICT_CHUNK = re.compile(r"\{[^{}]*\}")
 _OPEN, _CLOSE = "(（", ")）"
+_MAX_COMMAS = 8  # commas inside one name that a split considers
 
 
 def nfkc(s: str) -> str:
@@ -134,8 +135,9 @@ def _split_tuple(inner: str, labels: set[str], text: str) -> tuple[str, str, str
     if len(parts) < 3:
         return None
     best, best_score = None, None
-    for i in range(1, len(parts) - 1):
-        for j in range(i + 1, len(parts)):
+    n = len(parts)  # names hold a few commas: heads end in the first pieces, tails start in the last ones
+    for i in range(1, min(n - 1, _MAX_COMMAS + 1)):
+        for j in range(max(i + 1, n - _MAX_COMMAS - 1), n):
             h, r, t = _join(parts, seps, 0, i), _join(parts, seps, i, j), _join(parts, seps, j, len(parts))
             score = (nfkc(r) in labels, bool(text) and nfkc(h) in text, bool(text) and nfkc(t) in text, not re.search(_SEP, r), -i)
             if best_score is None or score > best_score:

@@ -83,7 +83,7 @@ def kg2instruction_files(language: str) -> tuple[list[dict], list[dict]]:
         (EN_TEXTS, EN_INSTRUCTION, EN_GOLD_OUTPUTS, EN_PRED_OUTPUTS, UNPAIRED_TEXT) if language == "en"
         else (ZH_TEXTS, ZH_INSTRUCTION, ZH_GOLD_OUTPUTS, ZH_PRED_OUTPUTS, ZH_UNPAIRED_TEXT))
     gold = [{"id": f"{language}{i}", "instruction": instruction.format(fmt), "input": text, "output": output}
-            for i, (text, (fmt, output)) in enumerate(zip(texts, gold_outputs))]
+            for i, (text, (fmt, output)) in enumerate(zip(texts, gold_outputs, strict=True))]
     pred = [{"input": texts[i] if i is not None else unpaired, "output": output} for i, output in preds]
     return gold, pred
 

@@ -328,3 +328,11 @@ def test_rouge_authors_scores_nan_against_nan_as_their_code():
     assert evaluate(gold, preds).overall.rouge2 == pytest.approx(1.0)
     # their converters write NAN for a text without triples; "nan" against "nan" has no bigram: 0
     assert evaluate(gold, preds, rouge="authors").overall.rouge2 == pytest.approx(0.5)
+
+
+def test_ids_of_different_sources_are_different_records_as_in_ie2instruction():
+    records = [{"id": "1", "source": source, "input": text, "label": json.dumps([{"head": h, "relation": "r", "tail": t}]), "output": f"({h},r,{t})"}
+               for source, text, h, t in (("NYT", "A and B", "A", "B"), ("CoNLL", "C and D", "C", "D"))]
+    report = evaluate(records, records)
+    assert (report.overall.records, report.overall.true_positives) == (2, 2)
+    assert set(report.by_theme) == {"NYT", "CoNLL"}

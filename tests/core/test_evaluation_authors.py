@@ -60,7 +60,7 @@ def test_ie2instruction_figures_with_match_authors_list(tmp_path, capsys, subjec
 
 def test_authors_rouge2_on_each_pair():
     authors, ours = AuthorsRouge2(), Rouge2()
-    for (language, gold, pred), theirs in zip(fx.ROUGE_PAIRS, fx.AUTHORS_ROUGE2):
+    for (language, gold, pred), theirs in zip(fx.ROUGE_PAIRS, fx.AUTHORS_ROUGE2, strict=True):
         assert authors(gold, pred, language) == pytest.approx(theirs, abs=1e-12), (language, gold, pred)
     # where the default differs: repeated bigrams count, punctuation removed, both without triples
     x = fx.ROUGE_PAIRS
