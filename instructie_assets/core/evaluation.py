@@ -575,6 +575,7 @@ def evaluate(gold_records: list[dict] | RecordFile, predictions: list[dict] | Re
         raise EvaluationError(f"{gold_file.name}: none of its {len(gold_file.records)} records holds a triple; "
                               f"a gold file needs `relation` lists, `label`s or `output`s with triples")
 
+    labels |= {nfkc(t[1]) for g in golds.values() for t in g.raw}  # gold read from outputs names its labels too
     groups: dict[str, list[tuple[int, dict, str]]] = {}
     for record, line in zip(pred_file.records, pred_file.lines):
         where = f"{pred_file.name}: line {line}"

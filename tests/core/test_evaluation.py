@@ -336,3 +336,15 @@ def test_ids_of_different_sources_are_different_records_as_in_ie2instruction():
     report = evaluate(records, records)
     assert (report.overall.records, report.overall.true_positives) == (2, 2)
     assert set(report.by_theme) == {"NYT", "CoNLL"}
+
+
+def test_labels_of_gold_outputs_split_names_with_commas_in_predictions():
+    # no text to tell: the gold's instruction lists the label, the prediction has only its output
+    gold = [{"id": "x", "instruction": "Relations: ['located in']. Answer as (Subject,Relation,Object).", "output": "(Paris, Texas,located in,Lamar County, Texas)"}]
+    pred = [{"id": "x", "output": "(Paris, Texas,located in,Lamar County, Texas)"}]
+    report = evaluate(gold, pred, match="authors")
+    assert report.overall.true_positives == 1
+    # with a text, the text tells as well
+    text = "Paris, Texas lies in Lamar County, Texas."
+    report = evaluate([{"input": text, "output": gold[0]["output"]}], [{"input": text, "output": pred[0]["output"] + "\n(A, B,located in,C)"}])
+    assert (report.overall.true_positives, report.overall.predicted) == (1, 2)
