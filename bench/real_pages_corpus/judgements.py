@@ -146,7 +146,7 @@ class Candidate:
     tail: str
     kept: bool
     drop_reason: str | None
-    property: str = ""
+    pid: str = ""
     source: str = ""
     head_source: str = ""
     tail_source: str = ""
@@ -197,7 +197,7 @@ def judgement_template(candidate: Candidate) -> dict:
             "paragraph": snippet_of(candidate.paragraph_text, candidate.language), "head": candidate.head,
             "relation": candidate.relation, "tail": candidate.tail, "label": "", "reason": "",
             "context": sentence_context(candidate.paragraph_text, lo, hi, candidate.language),
-            "drop_reason": candidate.drop_reason, "property": candidate.property,
+            "drop_reason": candidate.drop_reason, "property": candidate.pid,
             "sources": f"{candidate.head_source}/{candidate.tail_source}"}
 
 
