@@ -88,9 +88,21 @@ def _ratio(a: int, b: int) -> str:
 
 
 def tables(scores: Scores) -> str:
-    """Per mention source of head and tail, and per relation: kept judged, stated, precision; per
+    """Per language, per mention source of head and tail, and per relation: kept judged, stated, precision; per
     relation also the judged-stated candidates and how many of them are kept (recall)."""
     out = []
+    by_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c, j in scores.kept_judged:
+        by_lang[c.language][0] += 1
+        by_lang[c.language][1] += j.label == "stated"
+    kept_ids = {id(j) for j in scores.stated_kept}
+    for j in scores.stated:
+        by_lang[j.language][2] += 1
+        by_lang[j.language][3] += id(j) in kept_ids
+    out.append(f"{'language':24} {'kept':>6} {'stated':>7} {'precision':>9} {'stated cand.':>12} {'kept':>6} {'recall':>7}")
+    for lang, (n, ok, cand, got) in sorted(by_lang.items()):
+        out.append(f"{lang:24} {n:>6} {ok:>7} {_ratio(ok, n):>9} {cand:>12} {got:>6} {_ratio(got, cand):>7}")
+    out.append("")
     by_source: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for c, j in scores.kept_judged:
         for role, src in (("head", c.head_source), ("tail", c.tail_source)):
@@ -103,7 +115,6 @@ def tables(scores: Scores) -> str:
     for c, j in scores.kept_judged:
         by_rel[(c.language, c.relation)][0] += 1
         by_rel[(c.language, c.relation)][1] += j.label == "stated"
-    kept_ids = {id(j) for j in scores.stated_kept}
     for j in scores.stated:
         by_rel[(j.language, j.relation)][2] += 1
         by_rel[(j.language, j.relation)][3] += id(j) in kept_ids
