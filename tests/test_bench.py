@@ -25,3 +25,65 @@ def test_report_line_format(capsys):
     line = report("demo", 3.14159, True, pairs=512, rate=1234.5)
     assert line == "BENCH demo ratio=3.14 gate=pass pairs=512 rate=1234"
     assert capsys.readouterr().out.strip() == line
+
+
+# ---------------------------------------------------------------------------------------- graph-scaling
+
+def _results(sizes, seconds_of, peak_of, rows_of):
+    """Synthetic `run_size` results: every stage, two partitions (en and zh) per partitioned stage."""
+    from bench.graph_scaling import STAGES
+
+    out = []
+    for n in sizes:
+        stages = {}
+        for name, *_ in STAGES:
+            total = seconds_of(name, n)
+            stages[name] = {"seconds": total, "by_partition": {"en|person": total * 0.75, "zh|person": total * 0.25},
+                            "peak_mb": peak_of(name, n), "cpu_s": total}
+        out.append({"n": n, "stages": stages, "rows": rows_of(n)})
+    return out
+
+
+def _rows(n):
+    from bench.graph_scaling import GROWING, STAGES
+
+    rows = {table: 10 * n for *_, table in STAGES if table}
+    return {**rows, **{t: 10 * n for t in GROWING}, "wikidata_entities": 3 * n}
+
+
+def test_graph_scaling_gates_pass_linear_flat_and_fail_each_way():
+    from bench.graph_scaling import gates
+
+    linear = gates(_results([100, 400, 1600], lambda name, n: 5 + n / 100, lambda name, n: 300, _rows))
+    assert linear["gate"] and linear["ratio"] < 1.0 and linear["rss_ratio"] == 1.0
+    # quadratic in one stage: the total is no longer linear
+    quadratic = gates(_results([100, 400, 1600], lambda name, n: (n / 100) ** 2 if name == "entity_mentions" else n / 100,
+                               lambda name, n: 300, _rows))
+    assert not quadratic["linear"] and not quadratic["gate"]
+    # one stage's memory grows with the partition: the worst stage is named
+    growing = gates(_results([100, 400, 1600], lambda name, n: n / 100, lambda name, n: 300 + (n / 10 if name == "filtered_triples" else 0), _rows))
+    assert not growing["flat"] and growing["rss_worst_stage"] == "filtered_triples" and round(growing["rss_ratio"], 3) == round(460 / 340, 3)
+    # a table that stays empty, or a corpus that does not really grow, fails the correctness gate
+    empty = gates(_results([100, 400], lambda name, n: n / 100, lambda name, n: 300, lambda n: {**_rows(n), "candidate_triples": 0}))
+    assert empty["empty_tables"] == ["candidate_triples"] and not empty["gate"]
+    stalled = gates(_results([100, 400], lambda name, n: n / 100, lambda name, n: 300, lambda n: {**_rows(n), "kept_triples": 50}))
+    assert not stalled["grows"] and not stalled["gate"]
+
+
+def test_graph_scaling_projection_uses_marginal_cost_and_cores():
+    from bench.graph_scaling import FULL, projection
+
+    # every stage: 10 s fixed per partition run + 0.01 s per article; entities = 3 per article
+    results = _results([1000, 4000], lambda name, n: 2 * (10 + 0.01 * n), lambda name, n: 300, _rows)
+    for r in results:
+        for stage in r["stages"].values():
+            stage["by_partition"] = {"en|person": stage["seconds"] / 2, "zh|person": stage["seconds"] / 2}
+    two, sixteen = projection(*results, cores=2), projection(*results, cores=16)
+    en, zh = 10 + 0.01 * FULL["en"], 10 + 0.01 * FULL["zh"]
+    assert abs(two["paragraphs"] * 3600 - (en + zh)) < 1e-6  # readers: measured on 2 cores
+    assert abs(sixteen["paragraphs"] * 3600 - (en + zh) / 8) < 1e-6
+    assert abs(two["entity_mentions"] * 3600 - max((en + zh) / 2, en)) < 1e-6  # partitions: max(sum / cores, largest)
+    assert abs(sixteen["entity_mentions"] * 3600 - en) < 1e-6
+    per_entity = 0.01 / 3  # the Wikidata reader: marginal per entity
+    assert abs(two["wikidata"] * 3600 - (2 * (10 + 0.01 * 4000) + 2 * per_entity * (FULL["wikidata"] - 12000))) < 1e-3
+    assert sixteen["dataset_card"] == two["dataset_card"]
