@@ -37,7 +37,7 @@ from bench.linked_corpus import THEMES, write_corpus
 
 SIZES = (500, 2000, 8000)  # articles per language; see the README for why
 CACHE = Path(__file__).resolve().parent / ".cache" / "graph-scaling"
-CORPUS_VERSION = "1"  # bump when bench/linked_corpus.py changes what it writes
+CORPUS_VERSION = "2"  # bump when bench/linked_corpus.py changes what it writes
 FULL = {"en": 6_800_000, "zh": 1_400_000, "wikidata": 110_000_000}
 TIME_GATE, RSS_GATE = 1.15, 1.3
 WIKIDATA_KEYS = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims"]

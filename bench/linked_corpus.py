@@ -87,6 +87,17 @@ class Item:
         return self.claims[prop][0][1] if prop in self.claims else None
 
 
+def kind_sequence(n: int) -> list[str]:
+    """The kinds of `n` articles in `KINDS`' shares, interleaved so that every prefix keeps the shares."""
+    counts = dict.fromkeys(KINDS, 0)
+    out = []
+    for i in range(n):
+        kind = max(KINDS, key=lambda k: KINDS[k] * (i + 1) - counts[k])
+        counts[kind] += 1
+        out.append(kind)
+    return out
+
+
 def _en_name(rng: random.Random, kind: str) -> str:
     base = name(rng)
     if kind == "person":
@@ -157,8 +168,7 @@ class Corpus:
             occupation = new_item("occupation", lambda: en, lambda: zh, "occupation")
             occupation.en_title = en[:1].upper() + en[1:]
             occupation.add("P31", "item", "Q28640")
-        kinds = [k for k, share in KINDS.items() for _ in range(round(share * 100))]
-        self.subjects = [new_item(kinds[i % len(kinds)]) for i in range(n)]
+        self.subjects = [new_item(kind) for kind in kind_sequence(n)]
         for item in self.subjects:
             if rng.random() < 0.3:
                 alias = _en_name(rng, item.kind)
@@ -299,9 +309,9 @@ class Corpus:
                 fh.write(_page_xml(page_id, title, text).encode("utf-8"))
                 page_id += 1
                 pages += 1
-                if page_id % 10 == 0:  # a redirect, one page in ten: an alias (EN) or the title with a qualifier
-                    alias = item.en_alias if language == "en" and item.en_alias else f"{title} ({'page' if language == 'en' else '条目'})"
-                    fh.write(_page_xml(page_id, alias, f"#REDIRECT [[{title}]]", title).encode("utf-8"))
+                redirect = item.en_alias if language == "en" else traditional(item.zh_title)
+                if redirect and redirect != title:  # a redirect to it: an alias (EN), the title in Traditional script (ZH)
+                    fh.write(_page_xml(page_id, redirect, f"#REDIRECT [[{title}]]", title).encode("utf-8"))
                     page_id += 1
                     pages += 1
             fh.write(b"</mediawiki>\n")
@@ -326,7 +336,7 @@ class EnglishPage:
         if qid in self.linked:
             return item.en
         self.linked.add(qid)
-        if item.en_alias and self.rng.random() < 0.15:
+        if item.en_alias and self.rng.random() < 0.3:
             return f"[[{item.en_alias}]]"
         return f"[[{item.en_title}]]" if item.en_title == item.en else f"[[{item.en_title}|{item.en}]]"
 
@@ -414,6 +424,8 @@ class ChinesePage(EnglishPage):
         if qid in self.linked:
             return item.zh
         self.linked.add(qid)
+        if item.kind not in ("country", "occupation") and self.rng.random() < 0.15 and traditional(item.zh_title) != item.zh_title:
+            return f"[[{traditional(item.zh_title)}|{traditional(item.zh)}]]"
         return f"[[{item.zh_title}]]" if item.zh_title == item.zh else f"[[{item.zh_title}|{item.zh}]]"
 
     def date(self, value) -> str:
@@ -480,6 +492,19 @@ class ChinesePage(EnglishPage):
             parts += [f"== {section} ==", self.paragraph([self.other_links(self.rng.randint(1, 3))], self.rng.randint(3, 6))]
         parts += ["== 参考文献 ==", "{{reflist}}", f"[[Category:{_zh_name(self.rng, 'city')}]]"]
         return "\n\n".join(parts)
+
+
+_S2T = None
+
+
+def traditional(text: str) -> str:
+    """`text` in Traditional script (ZH pages mix scripts; redirects from Traditional titles are common)."""
+    global _S2T
+    if _S2T is None:
+        import opencc
+
+        _S2T = opencc.OpenCC("s2t")
+    return _S2T.convert(text)
 
 
 def write_corpus(n: int, out: Path, seed: int = 0) -> dict[str, Path]:

@@ -87,3 +87,60 @@ def test_graph_scaling_projection_uses_marginal_cost_and_cores():
     per_entity = 0.01 / 3  # the Wikidata reader: marginal per entity
     assert abs(two["wikidata"] * 3600 - (2 * (10 + 0.01 * 4000) + 2 * per_entity * (FULL["wikidata"] - 12000))) < 1e-3
     assert sixteen["dataset_card"] == two["dataset_card"]
+
+
+def test_linked_corpus_pages_state_their_items_statements(tmp_path):
+    """The graph-scaling corpus is linked as real pages are: each article's item has the sitelink of its
+    title, the items its statements point at are linked (by label or alias redirect) in its page, its
+    dates are written at their precision and its quantities with their unit."""
+    import gzip
+    import json
+    import re
+
+    from bench.linked_corpus import write_corpus
+    from instructie_assets.core.values import render_time
+    from instructie_assets.core.wikitext import iter_pages
+
+    paths = write_corpus(60, tmp_path)
+    entities = {}
+    with gzip.open(paths["wikidata"], "rt", encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip().rstrip(",")
+            if line not in ("[", "]"):
+                e = json.loads(line)
+                entities[e["id"]] = e
+    assert len(entities) > 2 * 60  # the articles' items, countries, occupations, classes, and as many items no article is about
+    for language in ("en", "zh"):
+        site = f"{language}wiki"
+        by_title = {e["sitelinks"][site]["title"]: e for e in entities.values() if site in e.get("sitelinks", {})}
+        pages = list(iter_pages(str(paths[language])))
+        redirects = {p.title: p.redirect for p in pages if p.redirect}
+        articles = [p for p in pages if not p.redirect]
+        assert len(articles) == 60 and 5 < len(redirects) < 60
+        stated = dates = quantities = 0
+        for page in articles:
+            item = by_title[page.title]
+            links = {redirects.get(t, t) for t in re.findall(r"\[\[([^\]|#]+)", page.text)}
+            linked_qids = {by_title[t]["id"] for t in links if t in by_title}
+            assert len(linked_qids) >= 2
+            for prop, statements in item["claims"].items():
+                for st in statements:
+                    if "datavalue" not in st["mainsnak"]:  # somevalue statements of the bulk
+                        continue
+                    value = st["mainsnak"]["datavalue"]["value"]
+                    if st["mainsnak"]["datatype"] == "wikibase-item" and prop in ("P19", "P27", "P108", "P17", "P112", "P50", "P123", "P84", "P131", "P159"):
+                        assert value["id"] in linked_qids, (page.title, prop)
+                        stated += 1
+                    elif st["mainsnak"]["datatype"] == "time" and prop in ("P569", "P570", "P571", "P577"):
+                        forms = render_time(value["time"], value["precision"], language)
+                        assert any(f in page.text for f in forms[:2 if language == "en" and value["precision"] >= 11 else 1]), (page.title, prop)
+                        dates += 1
+                    elif prop in ("P1082", "P2046", "P2048"):
+                        amount = value["amount"].lstrip("+")
+                        written = f"{int(amount):,}" if prop == "P1082" else amount
+                        unit = {"P1082": "", "P2046": " square kilometres" if language == "en" else "平方公里",
+                                "P2048": " metres" if language == "en" else "米"}[prop]
+                        assert written + unit in page.text, (page.title, prop)
+                        quantities += 1
+        assert stated > 100 and dates > 60 and quantities > 10
+    assert write_corpus(60, tmp_path / "again")["en"].read_bytes() == paths["en"].read_bytes()  # seeded
