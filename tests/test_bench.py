@@ -70,6 +70,17 @@ def test_graph_scaling_gates_pass_linear_flat_and_fail_each_way():
     assert not stalled["grows"] and not stalled["gate"]
 
 
+def test_graph_scaling_table_has_a_row_per_stage(capsys):
+    from bench.graph_scaling import STAGES, print_table
+
+    print_table(_results([100, 400], lambda name, n: n / 100, lambda name, n: 300 + n / 100, _rows))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| stage | s 100 | s 400 | MB 100 | MB 400 | time ratio | RSS ratio |")
+    rows = {line.split(" | ")[0][2:]: line.split(" | ") for line in lines[2:]}
+    assert list(rows) == [name for name, *_ in STAGES] + ["total"]
+    assert rows["paragraphs"][1:7] == ["1.0", "4.0", "301", "304", "1.00", "1.01"]
+
+
 def test_graph_scaling_projection_uses_marginal_cost_and_cores():
     from bench.graph_scaling import FULL, projection
 
