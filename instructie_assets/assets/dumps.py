@@ -58,6 +58,13 @@ def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckd
             meta["skipped_lines"] = len(stats.skipped)
             if stats.skipped:
                 meta["skipped"] = dg.MetadataValue.md("\n".join(f"- {s}" for s in stats.skipped[:50]))
+        if name.endswith("_claims"):  # statements that could not be read: skipped alone, their entities kept
+            meta["skipped_statements"] = stats.problems
+            if stats.problems:
+                meta["skipped_statement_kinds"] = dg.MetadataValue.json(dict(stats.problem_kinds.most_common()))
+                meta["skipped_statements_first"] = dg.MetadataValue.md("\n".join(f"- {s}" for s in stats.problem_examples))
+            if stats.unknown_value_types:
+                meta["unknown_value_types"] = dg.MetadataValue.json(dict(stats.unknown_value_types.most_common()))
         yield dg.MaterializeResult(asset_key=name, metadata=meta)
 
 
