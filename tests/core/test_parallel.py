@@ -92,21 +92,30 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def kill_when_workers_run(cmd: list[str], workers_expected: int) -> tuple[int, set[int]]:
-    """Start `cmd`, wait until it has its worker processes, SIGKILL it; return its id and the processes it had."""
+def shared_memory_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("RssShmem:"):
+            return int(line.split()[1])
+    return 0
+
+
+def kill_when_workers_run(cmd: list[str], workers_expected: int, working) -> tuple[int, set[int]]:
+    """Start `cmd`, wait until `working(worker pids)` says its workers are busy, SIGKILL it; return its
+    id and the processes it had then."""
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
-            kids = descendants(proc.pid)
-            spawned = [k for k in kids if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()] if kids else []
-            if len(spawned) >= workers_expected:
-                break
-            assert proc.poll() is None, "the run ended before its workers were seen"
+            assert proc.poll() is None, "the run ended before its workers were seen at work"
+            try:
+                spawned = [k for k in descendants(proc.pid) if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()]
+                if len(spawned) >= workers_expected and working(spawned):
+                    break
+            except OSError:
+                pass
             time.sleep(0.02)
         else:
-            pytest.fail("no worker processes appeared")
-        time.sleep(0.3)  # let them take blocks
+            pytest.fail("the workers were not seen at work")
         kids = descendants(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -117,12 +126,15 @@ def kill_when_workers_run(cmd: list[str], workers_expected: int) -> tuple[int, s
 
 
 def wait_gone(pids: set[int], seconds: float = 10) -> set[int]:
+    """The processes still alive after `seconds` (killed then, so a failing test leaves none behind)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         left = {p for p in pids if alive(p)}
         if not left:
             return set()
         time.sleep(0.05)
+    for p in left:
+        os.kill(p, signal.SIGKILL)
     return left
 
 
@@ -138,7 +150,8 @@ def test_killed_wikidata_ingest_leaves_no_process_behind(tmp_path):
     dump = tmp_path / "wikidata-big.json.gz"
     dump.write_bytes(gzip.compress(b"[\n" + b",\n".join(lines) + b"\n]\n", compresslevel=1))
     cmd = [sys.executable, "-m", "instructie_assets.cli", "ingest-wikidata", "--wikidata", str(dump), "--db", str(tmp_path / "w.duckdb"), "--workers", "2"]
-    pid, had = kill_when_workers_run(cmd, 2)
+    # killed once both workers decode blocks (their shared memory pages are touched)
+    pid, had = kill_when_workers_run(cmd, 2, lambda workers: all(shared_memory_kb(w) >= 4096 for w in workers))
     assert len(had) >= 3  # two block workers and multiprocessing's resource tracker
     assert wait_gone(had) == set(), "processes outlived the killed ingest"
     assert not list(Path("/dev/shm").glob(f"instructie-blocks-{pid}-*")), "the shared blocks outlived the killed ingest"
@@ -146,9 +159,13 @@ def test_killed_wikidata_ingest_leaves_no_process_behind(tmp_path):
 
 @linux_only
 def test_killed_ordered_map_leaves_no_process_behind(tmp_path):
-    script = ("import time\nfrom instructie_assets.core.parallel import ordered_map\n"
-              "if __name__ == '__main__':\n    for _ in ordered_map(time.sleep, [(30,)] * 8, 2):\n        pass\n")
+    script = ("import sys, time\nfrom pathlib import Path\nfrom instructie_assets.core.parallel import ordered_map\n"
+              "def work(marker):\n    Path(marker).touch()\n    time.sleep(60)\n"
+              "if __name__ == '__main__':\n"
+              "    for _ in ordered_map(work, [(f'{sys.argv[1]}/{i}',) for i in range(8)], 2):\n        pass\n")
     (tmp_path / "slow_map.py").write_text(script)
-    _, had = kill_when_workers_run([sys.executable, str(tmp_path / "slow_map.py")], 2)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    _, had = kill_when_workers_run([sys.executable, str(tmp_path / "slow_map.py"), str(markers)], 2, lambda workers: len(list(markers.iterdir())) >= 2)
     assert len(had) >= 3
     assert wait_gone(had) == set(), "processes outlived the killed map"
