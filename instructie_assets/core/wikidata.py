@@ -178,6 +178,8 @@ _ENTITY_RAW = msgspec.json.Decoder(_EntityStatementsRaw)
 _STATEMENT = msgspec.json.Decoder(_Statement)
 _EMPTY_LABELS = _Labels()
 _EMPTY_ALIASES = _Aliases()
+_NO_ZH_LABELS = (None,) * 6
+_NO_ZH_ALIASES = ((),) * 6
 _DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?\Z")  # Wikibase amounts: a sign, digits, a decimal part
 _ENTITY_PREFIX = {"item": "Q", "property": "P", "lexeme": "L"}
 
@@ -203,8 +205,8 @@ class WikidataRows:
     skipped: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unknown_value_types: Counter = field(default_factory=Counter)  # statements of value types this reader does not know (not read)
-    # (qid, zh label values in fallback order, zh alias values): converted to Simplified together
-    zh_pending: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    # (qid, zh labels in fallback order, zh alias groups): read and converted to Simplified together
+    zh_pending: list[tuple[str, tuple, tuple]] = field(default_factory=list)
 
     def flush_zh(self) -> None:
         """Convert the pending Chinese names in one OpenCC call and append their label rows.
@@ -213,21 +215,30 @@ class WikidataRows:
         the other variants' labels and all aliases are aliases, de-duplicated."""
         if not self.zh_pending:
             return
-        flat = [v for _, labels, aliases in self.zh_pending for v in (*labels, *aliases)]
+        names = []  # per entity: (qid, has a label, its values in fallback order, labels first)
+        flat = []
+        for qid, labels, aliases in self.zh_pending:
+            values = [t.value for t in labels if t is not None]
+            has_label = bool(values)
+            for group in aliases:
+                for t in group:
+                    values.append(t.value)
+            names.append((qid, has_label, len(values)))
+            flat += values
         converted = to_simplified_many(flat)
         qids, langs, kinds, texts = self.labels
         i = 0
-        for qid, labels, aliases in self.zh_pending:
-            forms = converted[i:i + len(labels) + len(aliases)]
-            i += len(forms)
+        for qid, has_label, n in names:
             seen = set()
-            for j, v in enumerate(forms):
+            for j in range(i, i + n):
+                v = converted[j]
                 if v not in seen:
                     seen.add(v)
                     qids.append(qid)
                     langs.append("zh")
-                    kinds.append("label" if j == 0 and labels else "alias")
+                    kinds.append("label" if j == i and has_label else "alias")
                     texts.append(v)
+            i += n
         self.zh_pending = []
 
     def tables(self) -> dict[str, tuple[list, ...]]:
@@ -273,9 +284,9 @@ def _add_entity(e: _Entity | _EntityStatementsRaw, claims: dict, rows: WikidataR
                 langs.append("en")
                 kinds.append("alias")
                 texts.append(a.value)
-    zh_labels = [t.value for t in (labels.zh_hans, labels.zh_cn, labels.zh, labels.zh_hant, labels.zh_tw, labels.zh_hk) if t is not None]
-    zh_aliases = [t.value for group in (aliases.zh_hans, aliases.zh_cn, aliases.zh, aliases.zh_hant, aliases.zh_tw, aliases.zh_hk) for t in group]
-    if zh_labels or zh_aliases:
+    zh_labels = (labels.zh_hans, labels.zh_cn, labels.zh, labels.zh_hant, labels.zh_tw, labels.zh_hk)
+    zh_aliases = (aliases.zh_hans, aliases.zh_cn, aliases.zh, aliases.zh_hant, aliases.zh_tw, aliases.zh_hk)
+    if zh_labels != _NO_ZH_LABELS or zh_aliases != _NO_ZH_ALIASES:  # read in flush_zh, for the whole block at once
         rows.zh_pending.append((qid, zh_labels, zh_aliases))
     sitelinks = e.sitelinks
     if sitelinks.__class__ is _Sitelinks and (sitelinks.enwiki is not None or sitelinks.zhwiki is not None):
