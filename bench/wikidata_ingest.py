@@ -188,14 +188,14 @@ def main(n: int = 50_000) -> bool:
           f"parent waited {cpu.get('waiting for a free block (wall)', 0):.2f} s for free blocks; single process "
           + ", ".join(f"{k} {v:.1f}" for k, v in breakdown(single_cpu, single, decode_seconds_per_entity(path)).items()), flush=True)
     # Full dump: at the measured rate on this machine, and from the CPU cost per entity: on k cores the
-    # parent decompresses (one core) while k-1 workers decode (never faster than the parent alone),
-    # then DuckDB loads on all k cores.
+    # work spreads over the cores but never goes faster than the parent decompressing alone, then DuckDB
+    # loads on all k cores.
     parent_us = per_entity["decompress"] + per_entity["hand_off"]
     load_us = per_entity["duckdb_load"]
     worker_us = cpu_per_entity - parent_us - load_us
 
     def hours_on(k: int) -> float:
-        return FULL_DUMP_ENTITIES * (max(parent_us, (parent_us + worker_us) / k, worker_us / max(k - 1, 1)) + load_us / k) / 1e6 / 3600
+        return FULL_DUMP_ENTITIES * (max(parent_us, (parent_us + worker_us) / k) + load_us / k) / 1e6 / 3600
 
     report(
         "wikidata-ingest", rate / base_rate, same, entities=n, ours_entities_per_s=rate, baseline_entities_per_s=base_rate,
