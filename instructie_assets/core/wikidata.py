@@ -15,9 +15,9 @@ rows. What breaks the stream itself (malformed JSON, a line that is not an entit
 file that is not an archive) fails with the file, line and byte, or with `tolerant`, skips the line.
 
 The parent process decompresses the dump into shared memory blocks of whole lines (8 MB); worker
-processes (one per core) decode them and append each table's rows to their own Parquet file, so the
-parent never touches a row and decompression overlaps decoding; DuckDB then loads the files in one
-parallel scan. `shard=(k, n)` keeps the entity lines whose line number is k modulo n: n machines
+processes (one per core) decode them, gather each table's rows as Arrow frames and write them as a
+Parquet file every FILE_ROWS rows, so the parent never touches a row and decompression overlaps
+decoding; DuckDB then loads the files in one parallel scan. `shard=(k, n)` keeps the entity lines whose line number is k modulo n: n machines
 each parse a part, and the union of their rows equals a single run.
 """
 
@@ -73,7 +73,7 @@ TABLE_SCHEMAS = {
     "wikidata_quantity_claims": QUANTITY_CLAIM_SCHEMA,
 }
 BLOCK_BYTES = 8 << 20
-FILE_ROWS = 2_000_000  # rows a worker gathers per table (as Arrow frames) before writing them as one Parquet file
+FILE_ROWS = 1_000_000  # rows a worker gathers per table (as Arrow frames, ~40 MB) before writing them as one Parquet file
 WORKER_ENV = {"POLARS_MAX_THREADS": "1"}  # one process per core already: no thread pools competing inside them
 PROBLEM_EXAMPLES = 20  # statement problems listed one by one (all are counted)
 _UNREAD_VALUE_TYPES = frozenset(("string", "monolingualtext", "globecoordinate"))  # known, and not needed by the graph
@@ -442,8 +442,8 @@ def _line_error(exc: Exception, line) -> tuple[str, int]:
 
 
 class BlockDecoder:
-    """Decodes blocks of dump lines and appends their rows to one Parquet file per table (in a worker
-    process, or in the caller's when there is one worker)."""
+    """Decodes blocks of dump lines and writes their rows as Parquet files, FILE_ROWS rows each (in a
+    worker process, or in the caller's when there is one worker)."""
 
     def __init__(self, path: str, shard: tuple[int, int], tolerant: bool, out_dir: str, index: int):
         self.path, self.shard, self.tolerant = path, shard, tolerant
@@ -662,13 +662,15 @@ def ingest_wikidata(
     """Stream a dump into Parquet files under `out_dir/<table>/` (one per worker and table; emptied first).
 
     `shard=(k, n)` keeps the entity lines whose line number is k modulo n. `workers` processes decode
-    and write (0: one per core; 1: this process). `progress` gets (entities so far, decompressed bytes
+    and write (0: one per core; 1: this process, as for a dump of less than two blocks). `progress` gets (entities so far, decompressed bytes
     so far). A dump without any entity is an error, whatever the shard."""
     path, out = str(path), Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     workers = workers or os.cpu_count() or 1
+    if workers > 1 and _likely_size(path) < 2 * block_bytes:  # a small dump: decoded here, no process start-up
+        workers = 1
     stats = IngestStats(workers=workers)
     clock = time.perf_counter
     started = clock()
@@ -733,6 +735,12 @@ def ingest_wikidata(
     return stats
 
 
+def _likely_size(path: str) -> int:
+    """The decompressed size to expect, from the file size and typical ratios of JSON dumps."""
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    return size * {".gz": 8, ".bz2": 12}.get(Path(path).suffix, 1)
+
+
 def staged_parquet(out_dir: str | Path, table: str) -> list[str]:
     return sorted(str(p) for p in (Path(out_dir) / table).glob("*.parquet"))
 
@@ -757,10 +765,11 @@ class WikidataTables:
         return self.stats.skipped
 
 
-def read_wikidata_dump(path: str | Path, tolerant: bool = False, workers: int = 1, shard: tuple[int, int] = (0, 1)) -> WikidataTables:
+def read_wikidata_dump(path: str | Path, tolerant: bool = False, workers: int = 1, shard: tuple[int, int] = (0, 1),
+                       block_bytes: int = BLOCK_BYTES) -> WikidataTables:
     """A whole (small) dump in memory: for tests and tools. Pipelines use `ingest_wikidata`."""
     with tempfile.TemporaryDirectory(prefix="wikidata-") as tmp:
-        stats = ingest_wikidata(path, tmp, shard=shard, workers=workers, tolerant=tolerant)
+        stats = ingest_wikidata(path, tmp, shard=shard, workers=workers, tolerant=tolerant, block_bytes=block_bytes)
         frames = {
             k: pl.read_parquet(files) if (files := staged_parquet(tmp, k)) else pl.DataFrame(schema=TABLE_SCHEMAS[k])
             for k in TABLE_SCHEMAS
