@@ -6,9 +6,10 @@ a dump of any size never queues more than that in memory; results come back in i
 worker (or fewer than two items) runs in this process, so small inputs pay no start-up.
 
 `BlockPool`: the parent process writes blocks of bytes (whole lines of a decompressed dump) into
-slots of one shared memory file (on tmpfs) and sends each worker only the slot number; each worker
-keeps its own state across blocks (open Parquet writers) until `finish`. Nothing large is pickled
-or piped, so the parent only decompresses and the workers only decode.
+slots of one shared memory file (tmpfs, unlinked as soon as it is made) and sends each worker only
+the slot's offsets; each worker keeps its own state across blocks (the rows it gathers for its
+Parquet files) until `finish`. Nothing large is pickled or piped, so the parent only decompresses
+and the workers only decode.
 """
 
 from __future__ import annotations
