@@ -122,6 +122,11 @@ def test_a_dump_without_entities_is_an_error_naming_the_file(tmp_path, name, dat
     for workers in (1, 2):
         with pytest.raises(DumpFormatError, match=rf"^{name}: no entities: the dump holds no entity line"):
             ingest_wikidata(path, tmp_path / "staging", workers=workers)
+    # every entity line malformed, tolerant: nothing readable is an error too
+    bad = tmp_path / "wikidata-bad.json"
+    bad.write_bytes(b'[\n{"id":\n{"labels":{}}\n]\n')
+    with pytest.raises(DumpFormatError, match=r"^wikidata-bad.json: no readable entities: all 2 entity lines were skipped as malformed"):
+        ingest_wikidata(bad, tmp_path / "staging", workers=1, tolerant=True)
     # a shard without entities of a dump that has some is fine: the dump is not empty
     one = tmp_path / "one.json"
     one.write_bytes(b'[\n{"id":"Q1","labels":{"en":{"value":"x"}}}\n]\n')
