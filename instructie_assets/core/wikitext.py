@@ -146,10 +146,10 @@ def balance_quotes(line: str) -> str:
     for i in range(1, len(arr), 2):
         n = len(arr[i])
         if n == 4:
-            arr[i - 1] += "'"
+            arr[i - 1] += "&#39;"  # an entity: an apostrophe the parser cannot take for markup
             arr[i] = "'''"
         elif n > 5:
-            arr[i - 1] += "'" * (n - 5)
+            arr[i - 1] += "&#39;" * (n - 5)
             arr[i] = "'''''"
         n = len(arr[i])
         italics += n in (2, 5)
@@ -169,7 +169,7 @@ def balance_quotes(line: str) -> str:
                 multi = i
         pick = single if single > -1 else multi if multi > -1 else space
         if pick > -1:
-            arr[pick - 1] += "'"
+            arr[pick - 1] += "&#39;"
             arr[pick] = "''"
     state: list[str] = []
     for i in range(1, len(arr), 2):
