@@ -1,9 +1,9 @@
 """Templates that print running text, rendered from the user-editable table
 `resources/wikitext_templates.yaml` (dates, conversions, language wrappers, interlanguage links...).
 
-A rendering is a list of pieces, literal text or a template parameter's wikicode (walked by the
-wikitext reader, so links inside a parameter keep exact anchors), and an optional link target over
-the whole shown text (interlanguage-link templates).
+A rendering is the wikitext the template prints (its parameters are wikitext, and the table may
+link words, so the wikitext reader walks it and links keep exact anchors), or plain text (dates,
+conversions), and an optional link target over the whole shown text (interlanguage-link templates).
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ class TemplateTableError(ValueError):
 
 @dataclass
 class Rendering:
-    pieces: list  # str or Wikicode
+    text: str  # what the template prints: wikitext (links in it become anchors), or plain text
     link: str | None = None
+    wikitext: bool = True
 
 
 @dataclass
@@ -161,15 +162,8 @@ def _fill(tokens: list, tpl: Template, special: dict[str, str]) -> list | None:
                     break
             if found is None:
                 return None
-            pieces.append(_trimmed(found) if isinstance(found, Wikicode) else found)
+            pieces.append(str(found).strip() if isinstance(found, Wikicode) else found)
     return pieces
-
-
-def _trimmed(value: Wikicode) -> Wikicode:
-    """A parameter's wikicode without its surrounding whitespace (parameters are often written `| x `)."""
-    text = str(value)
-    stripped = text.strip()
-    return value if stripped == text else mwparserfromhell.parse(stripped)
 
 
 def _int(s: str) -> int | None:
@@ -267,22 +261,20 @@ def _render_frac(tpl: Template) -> list:
     return [f"1/{a}"] if a else []
 
 
-def _render_labelled(tpl: Template, rule: dict, language: str) -> list:
+def _render_labelled(tpl: Template, rule: dict, language: str) -> str:
     parts = []
     for name, label in rule["labelled"]:
         value = _param(tpl, str(name))
         if value is not None:
-            parts.append((label, _trimmed(value)))
-    pieces: list = []
-    for n, (label, value) in enumerate(parts):
-        pieces += (["; "] if n else []) + [f"{label}{'：' if language == 'zh' else ': '}", value]
-    return pieces
+            parts.append((label, str(value).strip()))
+    colon = "：" if language == "zh" else ": "
+    return "; ".join(f"{label}{colon}{value}" for label, value in parts)
 
 
-def _render_ipa(tpl: Template, code: str, language: str, table: TemplateTable) -> list:
+def _render_ipa(tpl: Template, code: str, language: str, table: TemplateTable) -> str:
     value = _param(tpl, "1")
     if value is None:
-        return []
+        return ""
     name = table.language_name(code, language)
     mode = _plain(_param(tpl, "2")).lower()
     colon = "：" if language == "zh" else ": "
@@ -294,7 +286,7 @@ def _render_ipa(tpl: Template, code: str, language: str, table: TemplateTable) -
         label = ""
     else:
         label = (name + "发音" + colon) if language == "zh" else f"{name} pronunciation: "
-    return [label + "[", _trimmed(value), "]"]
+    return label + "<nowiki>[</nowiki>" + str(value).strip() + "<nowiki>]</nowiki>"
 
 
 def _template_name(tpl: Template) -> str:
@@ -309,18 +301,18 @@ def render_template(tpl: Template, language: str, table: TemplateTable) -> Rende
     rule, code = found
     if "show" in rule:
         special = {"language": table.language_name(code or _plain(_param(tpl, str(rule.get("language_of", 0)))), language)}
-        pieces = _fill(rule["_show"], tpl, special) or []
+        text = "".join(_fill(rule["_show"], tpl, special) or [])
         link = None
         if "_link" in rule:
             target = _fill(rule["_link"], tpl, special)
-            link = "".join(p if isinstance(p, str) else p.strip_code() for p in target).strip() if target else None
-        return Rendering(pieces, link or None)
+            link = mwparserfromhell.parse("".join(target)).strip_code().strip() if target else None
+        return Rendering(text, link or None)
     if "date" in rule:
-        return Rendering(_render_date(tpl, rule, language))
+        return Rendering("".join(_render_date(tpl, rule, language)), wikitext=False)
     if "convert" in rule:
-        return Rendering(_render_convert(tpl, language, table))
+        return Rendering("".join(_render_convert(tpl, language, table)), wikitext=False)
     if "frac" in rule:
-        return Rendering(_render_frac(tpl))
+        return Rendering("".join(_render_frac(tpl)), wikitext=False)
     if "labelled" in rule:
         return Rendering(_render_labelled(tpl, rule, language))
     return Rendering(_render_ipa(tpl, code, language, table))

@@ -106,6 +106,7 @@ class Page:
     redirect: str | None
     text: str
     qid: str | None = None  # given by the dump itself (Enterprise HTML dumps), else looked up by title
+    redirected_from: tuple[str, ...] = ()  # redirect titles the dump lists with the article (Enterprise HTML dumps)
 
 
 @dataclass
@@ -297,11 +298,10 @@ class _Emitter:
                 self.dropped[name] += 1
             return
         start = self.length
-        for piece in rendering.pieces:
-            if isinstance(piece, str):
-                self.emit(piece)
-            else:
-                self.walk(piece.nodes)
+        if rendering.wikitext and _MARKUP.search(rendering.text):
+            self.walk(mwparserfromhell.parse(rendering.text).nodes)
+        else:
+            self.emit(rendering.text)
         if rendering.link and self.length > start:
             self.anchors.append(Anchor(start, self.length, "", normalize_title(rendering.link)))
 
@@ -600,7 +600,8 @@ def _hf_tokenizer(name: str):
 
 
 def dump_language(path: str | Path) -> str:
-    """Language of a Wikipedia dump from its siteinfo dbname (enwiki -> en); read once per file version."""
+    """Language of a Wikipedia dump from its siteinfo dbname (enwiki -> en), or of an Enterprise HTML
+    dump from its records' `is_part_of`; read once per file version."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such dump file")
@@ -609,6 +610,10 @@ def dump_language(path: str | Path) -> str:
 
 @lru_cache(maxsize=256)
 def _dump_language(path: str, _mtime_ns: int) -> str:
+    from instructie_assets.core.html_dumps import enterprise_dump_language, is_enterprise_dump
+
+    if is_enterprise_dump(path):
+        return enterprise_dump_language(path)
     with open_binary(path) as fh:
         try:
             dump = mwxml.Dump.from_file(fh)
@@ -670,7 +675,14 @@ def iter_pages(path: str | Path, threads: int = 1) -> Iterator[Page]:
 
     A multistream dump with its index beside it (`...-multistream-index.txt.bz2`) is read in
     parallel, groups of streams on `threads` processes; any other dump streams through mwxml (bz2
-    blocks decoded on `threads` cores). Bad input raises DumpFormatError naming file, line and byte."""
+    blocks decoded on `threads` cores). An Enterprise HTML dump (detected from its content) yields
+    its articles' rendered HTML as the page text and their QIDs. Bad input raises DumpFormatError
+    naming file, line and byte."""
+    from instructie_assets.core.html_dumps import is_enterprise_dump, iter_enterprise_pages
+
+    if is_enterprise_dump(path):
+        yield from iter_enterprise_pages(path)
+        return
     index = multistream_index_for(path)
     if index is not None and threads > 1:
         yield from iter_multistream_pages(path, index, workers=threads)

@@ -98,6 +98,7 @@ def test_lead_templates_render_and_brackets_stay_clean_en():
     assert second.text == ("Bodmin is a town, 2 to 4 kilometres from the sea; he died February 16, 2012 (aged 82), "
                            "c. 1900, la Ville in Cornwall.")
     assert [(a.text, a.target) for a in second.anchors] == [("Cornwall", "Cornwall")]  # a link inside a rendered parameter
+    assert [(a.text, a.target) for a in first.anchors][:2] == [("Bulgarian", "Bulgarian language"), ("Bulgarian", "Bulgarians")]
 
 
 def test_unknown_templates_are_dropped_and_counted_by_name_ignored_ones_are_not():
@@ -119,7 +120,7 @@ def test_zh_templates_render_facts_back_into_the_text():
                       "1881年3月12日—1966年4月19日）。在比勒费尔德的新城圣母教堂，于1400左右制作。"
                       "由克里斯蒂安·布嘎和布嘎替补，Divergent。")
     assert [(a.text, a.target) for a in p.anchors] == [
-        ("新城圣母教堂", "新城聖母教堂"), ("克里斯蒂安·布嘎", "克里斯蒂安·布嘎"), ("布嘎", "克里斯蒂安·布嘎"),
+        ("芬兰语", "芬兰语"), ("新城圣母教堂", "新城聖母教堂"), ("克里斯蒂安·布嘎", "克里斯蒂安·布嘎"), ("布嘎", "克里斯蒂安·布嘎"),
     ]
 
 
