@@ -278,14 +278,15 @@ def _render_ipa(tpl: Template, code: str, language: str, table: TemplateTable) -
     name = table.language_name(code, language)
     mode = _plain(_param(tpl, "2")).lower()
     colon = "：" if language == "zh" else ": "
+    linked = f"[[{name}]]" if language == "zh" else f"[[{name} language|{name}]]"
     if mode == "lang" and name:
-        label = name + colon
+        label = linked + colon
     elif mode == "pron":
         label = "pronounced " if language == "en" else ""
     elif mode or not name:
         label = ""
     else:
-        label = (name + "发音" + colon) if language == "zh" else f"{name} pronunciation: "
+        label = (linked + "发音" + colon) if language == "zh" else f"{linked} pronunciation: "
     return label + "<nowiki>[</nowiki>" + str(value).strip() + "<nowiki>]</nowiki>"
 
 
