@@ -39,7 +39,7 @@ def render(wikitext: str, language: str, merge_short: bool = False):
     paragraphs = wt.split_paragraphs(plain)
     if merge_short and hasattr(wt, "merge_short_paragraphs"):
         paragraphs = wt.merge_short_paragraphs(paragraphs, language)
-    return [p.text for p in paragraphs], getattr(plain, "dropped_templates", None)
+    return [(p.text, [a.target for a in p.anchors]) for p in paragraphs], getattr(plain, "dropped_templates", None)
 
 
 def default_dirs() -> list[Path]:
@@ -57,7 +57,8 @@ def main(argv: list[str]) -> bool:
     for name, pages in page_sets(dirs):
         r = audit_pages(pages, render, rendered_names=rendered)
         m = audit_pages(pages, lambda t, lang: render(t, lang, merge_short=True), rendered_names=rendered)
-        print(f"== {name}: " + " ".join(r.lines()[:-1]) + f" kept_with_merge_short={m.kept_paragraphs}")
+        print(f"== {name}: " + " ".join(r.lines()[:-1]))
+        print(f"   with merge_short: kept_50_512={m.kept_paragraphs} kept_anchors={m.kept_anchors} kept_anchor_pairs={m.kept_anchor_pairs}")
         print("   " + r.lines()[-1])
         for kind in GATED + ("orphan_separators", "dropped_link_text"):
             for example in r.examples.get(kind, [])[:3]:
@@ -67,7 +68,8 @@ def main(argv: list[str]) -> bool:
     gate = total.pages > 0 and all(total.counts.get(k, 0) == 0 for k in GATED)
     ratio = merged_total.kept_paragraphs / total.kept_paragraphs if total.kept_paragraphs else 0.0
     report("text-audit", ratio, gate, pages=total.pages, paragraphs=total.paragraphs, kept=total.kept_paragraphs,
-           kept_with_merge_short=merged_total.kept_paragraphs,
+           kept_with_merge_short=merged_total.kept_paragraphs, anchor_pairs=total.kept_anchor_pairs,
+           anchor_pairs_with_merge_short=merged_total.kept_anchor_pairs,
            **{k: total.counts.get(k, 0) for k in GATED + ("orphan_separators", "dropped_link_text")},
            unknown_templates=sum(total.unknown_templates.values()), machine=machine())
     return gate

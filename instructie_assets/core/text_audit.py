@@ -46,8 +46,8 @@ SKIPPED_SECTIONS = {
 }
 KINDS = ("empty_brackets", "orphan_separators", "quote_debris", "markup_debris", "glued_lists", "dropped_link_text")
 
-# render(wikitext, language) -> (texts of every paragraph, templates dropped by name or None)
-Render = Callable[[str, str], tuple[list[str], "Counter | None"]]
+# render(wikitext, language) -> (every paragraph's text, or (text, anchor targets); templates dropped by name or None)
+Render = Callable[[str, str], tuple[list, "Counter | None"]]
 
 
 @dataclass
@@ -55,6 +55,10 @@ class AuditReport:
     pages: int = 0
     paragraphs: int = 0
     kept_paragraphs: int = 0
+    # what the kept paragraphs offer the matcher: linked entities, and pairs of them in one paragraph
+    # (each pair is a place a stated triple can be found: a proxy for candidate triples)
+    kept_anchors: int = 0
+    kept_anchor_pairs: int = 0
     counts: Counter = field(default_factory=Counter)
     unknown_templates: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -63,13 +67,16 @@ class AuditReport:
         self.pages += other.pages
         self.paragraphs += other.paragraphs
         self.kept_paragraphs += other.kept_paragraphs
+        self.kept_anchors += other.kept_anchors
+        self.kept_anchor_pairs += other.kept_anchor_pairs
         self.counts.update(other.counts)
         self.unknown_templates.update(other.unknown_templates)
         for k, v in other.examples.items():
             self.examples.setdefault(k, []).extend(v)
 
     def lines(self) -> list[str]:
-        out = [f"pages={self.pages} paragraphs={self.paragraphs} kept_50_512={self.kept_paragraphs}"]
+        out = [f"pages={self.pages} paragraphs={self.paragraphs} kept_50_512={self.kept_paragraphs} "
+               f"kept_anchors={self.kept_anchors} kept_anchor_pairs={self.kept_anchor_pairs}"]
         out += [f"{k}={self.counts.get(k, 0)}" for k in KINDS]
         top = ", ".join(f"{n} {c}" for n, c in self.unknown_templates.most_common(25))
         out.append(f"unknown_templates={sum(self.unknown_templates.values())} ({top})")
@@ -147,13 +154,20 @@ def prose_templates(wikitext: str) -> Counter:
     return Counter(str(t.name).strip().lower().replace("_", " ") for t in code.nodes if isinstance(t, Template))
 
 
-def audit_page(wikitext: str, language: str, texts: list[str], dropped: Counter | None, min_tokens: int = 50,
+def audit_page(wikitext: str, language: str, texts: list, dropped: Counter | None, min_tokens: int = 50,
                max_tokens: int = 512, rendered_names: set[str] | None = None) -> AuditReport:
     from instructie_assets.core.wikitext import count_tokens
 
     simplify = language == "zh"
+    targets = [t[1] if isinstance(t, tuple) else [] for t in texts]
+    texts = [t[0] if isinstance(t, tuple) else t for t in texts]
     r = AuditReport(pages=1, paragraphs=len(texts))
-    r.kept_paragraphs = sum(1 for t in texts if min_tokens <= count_tokens(t, language) <= max_tokens)
+    for text, linked in zip(texts, targets):
+        if min_tokens <= count_tokens(text, language) <= max_tokens:
+            distinct = len(set(linked))
+            r.kept_paragraphs += 1
+            r.kept_anchors += len(linked)
+            r.kept_anchor_pairs += distinct * (distinct - 1) // 2
     for kind, pattern in (("empty_brackets", EMPTY_BRACKETS), ("orphan_separators", ORPHAN_SEPARATORS),
                           ("quote_debris", QUOTE_DEBRIS), ("markup_debris", MARKUP_DEBRIS)):
         for t in texts:
