@@ -62,10 +62,11 @@ def test_prestrip_changes_nothing_but_speed():
     texts = [(p["text"], name == "zhwiki") for name in ("enwiki", "zhwiki")
              for p in yaml.safe_load((root / f"{name}.yaml").read_text(encoding="utf-8"))["pages"] if p.get("text")]
     texts += [(t, lang == "zh") for lang in ("en", "zh") for _, _, t, r in wikipedia_pages(40, lang, seed=9) if r is None]
+    texts += [(p.read_text(encoding="utf-8"), p.parent.name == "zhwiki") for p in sorted((root.parents[2] / "tests" / "real_pages").glob("*/*.txt"))]
     for text, zh in texts:
-        fast = split_paragraphs(wikitext_to_plain(text, simplify=zh))
-        slow = split_paragraphs(wikitext_to_plain(text, simplify=zh, strip_first=False))
-        assert fast == slow, text[:80]
+        fast_plain, slow_plain = wikitext_to_plain(text, simplify=zh), wikitext_to_plain(text, simplify=zh, strip_first=False)
+        assert split_paragraphs(fast_plain) == split_paragraphs(slow_plain), text[:80]
+        assert fast_plain.dropped_templates == slow_plain.dropped_templates, text[:80]
 
 
 def test_token_count_with_a_hugging_face_tokenizer(tiny_nli_dir):
