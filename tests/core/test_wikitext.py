@@ -195,3 +195,11 @@ def test_short_paragraphs_of_one_section_merge_up_to_the_maximum():
     assert [p.text for p in merged][3:] == ["Long " + "word " * 60 + "end.", "Tail."]  # over the maximum: not merged
     zh = merge_short_paragraphs(split_paragraphs(wikitext_to_plain("甲是城市。\n\n乙是港口。", simplify=True)), "zh", 10, 40)
     assert [p.text for p in zh] == ["甲是城市。乙是港口。"]
+
+
+def test_tables_galleries_and_headings_break_paragraphs():
+    text = ("A line.\n{| class=\"wikitable\"\n| x || y\n|}\nB line.\n<gallery>\nFile:a.jpg|A caption\n</gallery>\nC line.\n"
+            "=== Sub ===\nD line.")
+    for strip_first in (True, False):
+        paras = split_paragraphs(wikitext_to_plain(text, strip_first=strip_first))
+        assert [p.text for p in paras] == ["A line.", "B line.", "C line.", "D line."]
