@@ -60,8 +60,10 @@ def page_html(title: str, wikitext: str, language: str) -> str:
     return "".join(parts)
 
 
-def write_sample_html_dumps(out_dir: Path) -> list[str]:
-    """enwiki and zhwiki Enterprise HTML dumps of the sample corpus (articles only; QIDs from the sitelinks)."""
+def write_sample_html_dumps(out_dir: Path) -> tuple[list[str], list[str]]:
+    """enwiki and zhwiki Enterprise HTML dumps of the sample corpus: the articles, each with its QID
+    (from the sample's sitelinks) and the redirects to it, as the dumps carry them. Returns the dump
+    paths and the titles of the one-line articles added for redirect targets the sample lacks."""
     src = SAMPLE_DIR / "src"
     qid_of = {}
     with gzip.open(SAMPLE_DIR / "wikidata-sample.json.gz", "rt", encoding="utf-8") as fh:
@@ -70,11 +72,15 @@ def write_sample_html_dumps(out_dir: Path) -> list[str]:
             if line.startswith("{"):
                 entity = json.loads(line)
                 qid_of.update({(site, link["title"]): entity["id"] for site, link in (entity.get("sitelinks") or {}).items()})
-    paths = []
+    paths, stubs = [], []
     for name in ("enwiki", "zhwiki"):
         source = yaml.safe_load((src / f"{name}.yaml").read_text(encoding="utf-8"))
         language = name[:2]
         records = []
+        redirects: dict[str, list[str]] = {}  # the dumps list each article's redirects in its record
+        for page in source["pages"]:
+            if page.get("redirect"):
+                redirects.setdefault(page["redirect"], []).append(page["title"])
         for page in source["pages"]:
             if not page.get("text") or page.get("redirect") or page.get("ns", 0) != 0:
                 continue
@@ -84,8 +90,23 @@ def write_sample_html_dumps(out_dir: Path) -> list[str]:
                 "url": f"https://{language}.wikipedia.org/wiki/{page['title'].replace(' ', '_')}",
                 "namespace": {"name": "Article", "identifier": 0}, "in_language": {"identifier": language},
                 **({"main_entity": {"identifier": qid, "url": f"https://www.wikidata.org/entity/{qid}"}} if qid else {}),
+                "redirects": [{"name": r, "url": f"https://{language}.wikipedia.org/wiki/{r.replace(' ', '_')}"} for r in redirects.get(page["title"], [])],
                 "is_part_of": {"name": "Wikipedia", "identifier": name},
                 "article_body": {"html": page_html(page["title"], page["text"], language), "wikitext": page["text"]},
             })
+        # A real dump holds every article, so every redirect's target; the sample does not: the targets
+        # it lacks become one-line articles that carry their redirects (and hold no paragraph).
+        present = {r["name"] for r in records}
+        for i, (target, titles) in enumerate(sorted(redirects.items())):
+            if target in present:
+                continue
+            qid = qid_of.get((name, target))
+            records.append({
+                "name": target, "identifier": 900000000 + i, "namespace": {"identifier": 0}, "in_language": {"identifier": language},
+                **({"main_entity": {"identifier": qid}} if qid else {}),
+                "redirects": [{"name": t} for t in titles], "is_part_of": {"identifier": name},
+                "article_body": {"html": f'<!DOCTYPE html>\n<html><head><base href="//{language}.wikipedia.org/wiki/"/></head><body><section><p>{html.escape(target)}.</p></section></body></html>'},
+            })
+            stubs.append(target)
         paths.append(str(write_enterprise_dump(out_dir / f"{name}-NS0-20240201-ENTERPRISE-HTML.json.tar.gz", records)))
-    return paths
+    return paths, stubs
