@@ -10,7 +10,7 @@ import polars as pl
 
 from instructie_assets.core.coarse_types import assign_coarse_types, assign_themes
 from instructie_assets.core.dumpfiles import DumpFormatError
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.parallel import ordered_map
 from instructie_assets.core.schemas import ProjectConfig
 from instructie_assets.core.html_dumps import html_to_plain, is_html
@@ -83,7 +83,7 @@ def is_disambiguation_page(source: str) -> bool:
 
 
 def ingest_articles(
-    paths: list[str], language: str, store: WikidataStore, config: ProjectConfig,
+    paths: list[str], language: str, store: WikidataLookups, config: ProjectConfig,
     write: Callable[[dict[str, pl.DataFrame]], None], threads: int = 1, batch_pages: int = 5000,
     progress: Callable[[int], None] | None = None,
     classify: Classify | None = None, classifier_name: str = "", override: bool = False, min_score: float = 0.5,

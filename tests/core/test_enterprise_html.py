@@ -11,7 +11,6 @@ import gzip
 import json
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -20,10 +19,11 @@ from instructie_assets.core.dumpfiles import DumpFormatError
 from instructie_assets.core.html_dumps import (
     html_to_plain, is_enterprise_dump, iter_enterprise_pages, structured_to_html, write_enterprise_dump,
 )
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.knowledge import InMemoryWikidata
 from instructie_assets.core.schemas import load_project_config
 from instructie_assets.core.wikitext import dump_language, iter_pages, split_paragraphs, wikitext_to_plain
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
+from tests.conftest import entity, wikidata_tables
 
 FIXTURES = Path(__file__).resolve().parents[1] / "enterprise_html"
 
@@ -107,29 +107,26 @@ def test_the_format_is_detected_from_the_file_and_pages_carry_their_qids(both_du
     assert [p.title for p in iter_pages(xml)] == [p.title for p in pages]
 
 
-def _store() -> duckdb.DuckDBPyConnection:
-    conn = duckdb.connect()
-    conn.execute("CREATE TABLE wikidata_sitelinks (qid VARCHAR, site VARCHAR, title VARCHAR)")
-    conn.execute("CREATE TABLE wikidata_item_claims (subject VARCHAR, property VARCHAR, object VARCHAR, rank VARCHAR)")
-    conn.executemany("INSERT INTO wikidata_sitelinks VALUES (?, 'enwiki', ?)", [
-        ("Q8006833", "William Clark (inventor)"), ("Q159876", "Julia Kristeva"), ("Q6848433", "Mike Potts")])
-    conn.executemany("INSERT INTO wikidata_item_claims VALUES (?, 'P31', 'Q5', 'normal')", [("Q8006833",), ("Q159876",)])
-    return conn
+def _store(sitelinks: bool = True) -> InMemoryWikidata:
+    sites = {"Q8006833": "William Clark (inventor)", "Q159876": "Julia Kristeva", "Q6848433": "Mike Potts"}
+    people = {"Q8006833", "Q159876"}
+    tables, redirects = wikidata_tables([
+        entity(q, en=[t], sites={"enwiki": t} if sitelinks else None, claims={"P31": ["Q5"]} if q in people else None)
+        for q, t in sites.items()])
+    return InMemoryWikidata(tables, redirects)
 
 
-def _ingest(path, conn) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+def _ingest(path, store) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     written: dict[str, list] = {"articles": [], "wikipedia_redirects": []}
-    counts = ingest_articles([str(path)], "en", WikidataStore(conn), load_project_config(SCHEMA_DIR, RESOURCE_DIR),
+    counts = ingest_articles([str(path)], "en", store, load_project_config(SCHEMA_DIR, RESOURCE_DIR),
                              lambda frames: [written[k].append(v) for k, v in frames.items()])
     return pl.concat(written["articles"]), pl.concat(written["wikipedia_redirects"]), counts
 
 
 def test_both_formats_build_the_same_articles_and_paragraphs(both_dumps):
     xml, html = both_dumps
-    conn = _store()
-    a_xml, _, c_xml = _ingest(xml, conn)
-    conn.execute("DELETE FROM wikidata_sitelinks")  # the HTML dump needs no sitelinks: its records carry the QIDs
-    a_html, redirects, c_html = _ingest(html, conn)
+    a_xml, _, c_xml = _ingest(xml, _store())
+    a_html, redirects, c_html = _ingest(html, _store(sitelinks=False))  # no sitelinks needed: the records carry the QIDs
     keys = ["article_id", "page_id", "title", "qid", "theme", "theme_reason", "language"]
     assert a_xml.select(keys).to_dicts() == a_html.select(keys).to_dicts()
     assert a_html["theme"].to_list() == ["person", "person"] and c_xml["disambiguation"] == c_html["disambiguation"] == 1
@@ -171,7 +168,7 @@ def test_bad_enterprise_dumps_name_file_member_line_and_byte(tmp_path):
 
 
 def test_a_dump_without_articles_fails_naming_the_file(tmp_path):
-    conn = _store()
+    store = _store()
     empty_html = write_enterprise_dump(tmp_path / "enwiki-NS0-empty.json.tar.gz", [])
     talk = dict(load("enwiki-mike-potts.json"), namespace={"identifier": 1})
     only_talk = write_enterprise_dump(tmp_path / "enwiki-NS0-talk.json.tar.gz", [talk])
@@ -179,6 +176,6 @@ def test_a_dump_without_articles_fails_naming_the_file(tmp_path):
     no_pages.write_bytes(xml_export([], "enwiki"))
     for path in (only_talk, no_pages):
         with pytest.raises(DumpFormatError, match=f"{path.name}: no articles in this dump"):
-            _ingest(path, conn)
+            _ingest(path, store)
     with pytest.raises(DumpFormatError, match=f"{empty_html.name}: no records in this dump"):
         dump_language(empty_html)
