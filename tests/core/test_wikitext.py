@@ -99,7 +99,7 @@ def test_lead_templates_render_and_brackets_stay_clean_en():
     assert second.text == ("Bodmin is a town, 2 to 4 kilometres from the sea; he died February 16, 2012 (aged 82), "
                            "c. 1900, la Ville in Cornwall.")
     assert [(a.text, a.target) for a in second.anchors] == [("Cornwall", "Cornwall")]  # a link inside a rendered parameter
-    assert [(a.text, a.target) for a in first.anchors][:2] == [("Bulgarian", "Bulgarian language"), ("Bulgarian", "Bulgarians")]
+    assert [(a.text, a.target) for a in first.anchors][:3] == [("French", "French language"), ("Bulgarian", "Bulgarian language"), ("Bulgarian", "Bulgarians")]
 
 
 def test_unknown_templates_are_dropped_and_counted_by_name_ignored_ones_are_not():
