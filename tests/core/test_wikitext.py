@@ -184,15 +184,16 @@ def test_lists_are_never_glued_to_prose_dropped_by_default_or_their_own_paragrap
 def test_short_paragraphs_of_one_section_merge_up_to_the_maximum():
     from instructie_assets.core.wikitext import merge_short_paragraphs
 
-    text = ("'''A''' is a [[city]] in the north.\n\nIt has a [[harbour]].\n\n== History ==\nFounded in 1200.\n\n"
+    text = ("'''A''' is a [[city]] in the north.\n\nIt has a [[harbour]].\n\nIt is old.\n\n== History ==\nFounded in 1200.\n\n"
             "Rebuilt in 1500.\n* a list item\nLong " + "word " * 60 + "end.\n\nTail.")
     paras = split_paragraphs(wikitext_to_plain(text, keep_lists=True))
     merged = merge_short_paragraphs(paras, "en", min_tokens=10, max_tokens=40)
-    assert [p.text for p in merged][:3] == ["A is a city in the north. It has a harbour.", "Founded in 1200. Rebuilt in 1500.", "a list item"]
-    assert merged[0].index == 0 and merged[1].index == 2  # a merged paragraph keeps its first part's index
+    assert [p.text for p in merged][:4] == ["A is a city in the north. It has a harbour.", "It is old.",  # 11 tokens: long enough
+                                            "Founded in 1200. Rebuilt in 1500.", "a list item"]
+    assert merged[0].index == 0 and merged[2].index == 3  # a merged paragraph keeps its first part's index
     harbour = merged[0].anchors[1]
     assert (harbour.text, merged[0].text[harbour.start:harbour.end]) == ("harbour", "harbour")
-    assert [p.text for p in merged][3:] == ["Long " + "word " * 60 + "end.", "Tail."]  # over the maximum: not merged
+    assert [p.text for p in merged][4:] == ["Long " + "word " * 60 + "end.", "Tail."]  # over the maximum: not merged
     zh = merge_short_paragraphs(split_paragraphs(wikitext_to_plain("甲是城市。\n\n乙是港口。", simplify=True)), "zh", 10, 40)
     assert [p.text for p in zh] == ["甲是城市。乙是港口。"]
 
