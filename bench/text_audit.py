@@ -50,8 +50,8 @@ def default_dirs() -> list[Path]:
     return dirs
 
 
-def main(argv: list[str]) -> bool:
-    dirs = [Path(a) for a in argv] or default_dirs()
+def main(argv: list[str] | None = None) -> bool:
+    dirs = [Path(a) for a in argv or []] or default_dirs()
     total, merged_total = AuditReport(), AuditReport()
     rendered = getattr(wt, "RENDERED_TEMPLATES", set())
     for name, pages in page_sets(dirs):
