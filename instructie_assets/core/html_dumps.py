@@ -7,8 +7,9 @@ one JSON object a line: `name` (the title), `identifier` (the page id), `namespa
 `article_body.html` (Parsoid HTML: every template already expanded) and `article_body.wikitext`.
 The newer "structured contents" snapshots (`sections` of `has_parts` paragraphs with their `links`,
 no `article_body`) are read too. A plain `.ndjson` (optionally `.gz`/`.bz2`) of such lines is
-accepted as well. Pages are parsed with mwparserfromhtml's element rules (infoboxes, navigation,
-notes, message boxes, citations, media, categories) on BeautifulSoup.
+accepted as well. Pages are parsed with lxml (libxml2's HTML parser) and read with the element
+rules mwparserfromhtml uses for these dumps (infoboxes, navigation, notes, message boxes, citations,
+media, categories, inline cleanup tags are not running text).
 """
 
 from __future__ import annotations
@@ -22,11 +23,8 @@ from pathlib import Path
 from typing import IO, Iterator
 from urllib.parse import unquote
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment as HtmlComment, Doctype, ProcessingInstruction
-from mwparserfromhtml.parse.elements import (
-    Category, Citation, Heading, InlineCleanup, Infobox, Math, Media, Messagebox, Navigation, Note, Reference, Wikilink,
-)
+import lxml.html
+from lxml import etree
 
 from instructie_assets.core.chinese import to_simplified
 from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
@@ -34,16 +32,26 @@ from instructie_assets.core.wikitext import (
     INDENTED, LIST_ITEM, Anchor, Page, PlainText, SectionSkipper, clean_debris, normalize_title,
 )
 
-# Elements that print no running text (besides what mwparserfromhtml classifies).
+# Elements that print no running text.
 SKIPPED_NAMES = {"style", "script", "link", "meta", "table", "figure", "figcaption", "img", "audio", "video", "math",
-                 "blockquote", "gallery", "noscript", "template", "head", "title", "base", "caption"}
+                 "blockquote", "gallery", "noscript", "template", "head", "title", "base", "caption", "object", "iframe"}
+# Classes of what is not running text: navigation, notes, message and info boxes, citations and
+# references, hidden and print-excluded parts, edit links (the ones mwparserfromhtml classifies too).
 SKIPPED_CLASSES = {"noprint", "mw-editsection", "navbox", "hatnote", "infobox", "metadata", "reflist", "refbegin",
                    "mw-references-wrap", "references", "shortdescription", "Z3988", "mw-empty-elt", "thumb", "gallery",
                    "sistersitebox", "side-box", "ambox", "mbox-small", "mw-ref", "reference", "mw-cite-backlink",
-                   "ilh-comment", "ilh-lang", "ext-phonos", "mw-reflink-text", "quotebox", "toc", "mw-jump-link"}
-INLINE_WRAPPERS = {"span", "a", "b", "strong", "i", "em", "small", "big", "sub", "sup", "u", "s", "abbr", "q", "font",
-                   "bdi", "bdo", "cite", "var", "dfn", "mark", "time", "data", "code", "tt", "kbd", "samp", "del", "ins",
-                   "section", "p", "div", "center", "body", "html"}
+                   "ilh-comment", "ilh-lang", "ext-phonos", "mw-reflink-text", "quotebox", "toc", "mw-jump-link", "dmbox",
+                   "navigation-not-searchable", "portalbox", "sister-box", "sidebar"}
+SKIPPED_TYPEOF = ("mw:Extension/ref", "mw:Extension/references", "mw:Extension/math", "mw:File", "mw:Image", "mw:Extension/gallery")
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+BOLD = {"b", "strong"}
+INLINE_WRAPPERS = {"span", "a", "i", "em", "small", "big", "sub", "sup", "u", "s", "abbr", "q", "font", "bdi", "bdo",
+                   "cite", "var", "dfn", "mark", "time", "data", "code", "tt", "kbd", "samp", "del", "ins", "body", "html"}
+NON_ARTICLE_NAMESPACES = {
+    "file", "image", "media", "category", "template", "wikipedia", "help", "portal", "special", "user", "talk", "module",
+    "draft", "mediawiki", "wp", "文件", "檔案", "档案", "图像", "圖像", "分类", "分類", "模板", "维基百科", "維基百科",
+    "帮助", "幫助", "主题", "主題", "user talk", "wikipedia talk", "category talk", "template talk", "file talk", "help talk",
+}
 
 
 def is_html(source: str) -> bool:
@@ -52,121 +60,134 @@ def is_html(source: str) -> bool:
     return head.startswith("<!doctype html") or head.startswith("<html")
 
 
-def _skip(tag: Tag) -> bool:
-    if tag.name in SKIPPED_NAMES:
+def _skip(el) -> bool:
+    """Elements that are not running text: infoboxes, navigation (role), notes and hatnotes (role),
+    message boxes (`*mbox`), citations and references, media, math, categories, inline cleanup tags
+    ([citation needed]: a <sup> holding a link out of the article namespace), hidden parts."""
+    if el.tag in SKIPPED_NAMES:
         return True
-    classes = tag.get("class") or []
-    if any(c in SKIPPED_CLASSES for c in classes):
+    classes = (el.get("class") or "").split()
+    if any(c in SKIPPED_CLASSES or c.endswith("mbox") for c in classes):
         return True
-    if "display:none" in (tag.get("style") or "").replace(" ", ""):
+    if el.get("role") in ("navigation", "note"):
         return True
-    return (Infobox.is_infobox(tag) or Navigation.is_navigation(tag) or Note.is_note(tag) or Messagebox.is_message_box(tag)
-            or Citation.is_citation(tag) or Reference.is_reference(tag) or Media.is_media(tag) or Math.is_math(tag)
-            or Category.is_category(tag) or InlineCleanup.is_inline_cleanup(tag))
+    typeof = el.get("typeof") or ""
+    if typeof and any(t in typeof for t in SKIPPED_TYPEOF):
+        return True
+    if "display:none" in (el.get("style") or "").replace(" ", ""):
+        return True
+    if el.tag == "sup":
+        for a in el.iter("a"):
+            if "mw:WikiLink" in (a.get("rel") or "") and ":" in (a.get("href") or "").removeprefix("https:") and a.get("title"):
+                return True
+    return False
 
 
-def _link_title(tag: Tag) -> str:
-    href = tag.get("href") or ""
+def _link_title(el) -> str:
+    href = el.get("href") or ""
     if href.startswith("./"):
         return unquote(href[2:].split("?", 1)[0])
-    return tag.get("title") or ""
+    return el.get("title") or ""
 
 
 class _HtmlEmitter:
-    def __init__(self, simplify: bool, keep_lists: bool, wiki: str):
+    def __init__(self, simplify: bool, keep_lists: bool):
         self.parts: list[str] = []
         self.length = 0
         self.anchors: list[Anchor] = []
         self.bold: list[tuple[int, int]] = []
         self.section_starts: list[int] = []
         self.blocks: list[tuple[int, int, str]] = []
-        self.simplify, self.keep_lists, self.wiki = simplify, keep_lists, wiki
+        self.simplify, self.keep_lists = simplify, keep_lists
         self.sections = SectionSkipper()
 
-    def emit(self, s: str) -> None:
-        if not s:
+    def emit(self, s: str | None) -> None:
+        if not s or self.sections.skipping:
             return
         if self.simplify:
             s = to_simplified(s)
         self.parts.append(s)
         self.length += len(s)
 
-    def block(self, tag: Tag, kind: str) -> None:
+    def block(self, el, kind: str) -> None:
         self.emit("\n\n")
         start = self.length
-        self.walk(tag)
+        self.walk(el)
         if self.length > start:
             self.blocks.append((start, self.length, kind))
         self.emit("\n\n")
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, (HtmlComment, Doctype, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                if not self.sections.skipping:
-                    self.emit(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            if Heading.is_heading(child):
-                skipping = self.sections.heading(int(child.name[1]), child.get_text())
-                self.emit("\n\n")
-                if not skipping:
-                    self.section_starts.append(self.length)
-                continue
-            if child.name == "section" or (child.name == "div" and "mw-heading" in (child.get("class") or [])):
-                self.walk(child)
-                continue
-            if self.sections.skipping or _skip(child):
-                continue
-            name = child.name
-            if name in ("ul", "ol"):
-                self.emit("\n\n")
-                if self.keep_lists:
-                    for li in child.find_all("li", recursive=False):
-                        self.block(li, LIST_ITEM)
-                continue
-            if name == "dl":
-                self.emit("\n\n")
-                for item in child.find_all(["dd", "dt"], recursive=False):
-                    if item.name == "dd":  # an indented line (`:`) is its own paragraph
-                        self.block(item, INDENTED)
-                    elif self.keep_lists:
-                        self.block(item, LIST_ITEM)
-                continue
-            if name == "br":
-                self.emit(" ")
-                continue
-            if name == "a" and Wikilink.is_wikilink(child):
-                self.link(child)
-                continue
-            if name in ("p", "div", "center"):
-                self.emit("\n\n")
-                self.walk(child)
-                self.emit("\n\n")
-                continue
-            if name in ("b", "strong"):
-                start = self.length
-                self.walk(child)
-                self.bold.append((start, self.length))
-                continue
-            if name in INLINE_WRAPPERS:
-                self.walk(child)
-            # any other element (forms, iframes, unknown widgets) prints nothing
+    def walk(self, el) -> None:
+        """The element's own text and children (each child followed by its tail, which belongs here)."""
+        self.emit(el.text)
+        for child in el:
+            self.element(child)
+            self.emit(child.tail)
 
-    def link(self, tag: Tag) -> None:
+    def element(self, el) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            return
+        if tag in HEADINGS:
+            skipping = self.sections.heading(HEADINGS[tag], el.text_content())
+            self.emit("\n\n")
+            if not skipping:
+                self.section_starts.append(self.length)
+            return
+        if tag == "section" or (tag == "div" and "mw-heading" in (el.get("class") or "")):
+            for child in el:  # a section's own loose text is whitespace; its tails stay in the flow
+                self.element(child)
+                self.emit(child.tail)
+            return
+        if self.sections.skipping or _skip(el):
+            return
+        if tag in ("ul", "ol"):
+            self.emit("\n\n")
+            if self.keep_lists:
+                for li in el:
+                    if li.tag == "li":
+                        self.block(li, LIST_ITEM)
+            return
+        if tag == "dl":
+            self.emit("\n\n")
+            for item in el:
+                if item.tag == "dd":  # an indented line (`:`) is its own paragraph
+                    self.block(item, INDENTED)
+                elif item.tag == "dt" and self.keep_lists:
+                    self.block(item, LIST_ITEM)
+            return
+        if tag == "br":
+            self.emit(" ")
+            return
+        if tag == "a" and "mw:WikiLink" in (el.get("rel") or ""):
+            self.link(el)
+            return
+        if tag in ("p", "div", "center"):
+            self.emit("\n\n")
+            self.walk(el)
+            self.emit("\n\n")
+            return
+        if tag in BOLD:
+            start = self.length
+            self.walk(el)
+            self.bold.append((start, self.length))
+            return
+        if tag in INLINE_WRAPPERS:
+            self.walk(el)
+        # any other element (forms, widgets) prints nothing
+
+    def link(self, el) -> None:
         start = self.length
-        self.walk(tag)
-        rel = " ".join(tag.get("rel") or [])
-        if "Interwiki" in rel or self.length == start:
+        self.walk(el)
+        if "Interwiki" in (el.get("rel") or "") or self.length == start or (el.get("href") or "").startswith("#"):
             return
-        link = Wikilink(tag, self.wiki)
-        if link.namespace_id != 0:
+        title = _link_title(el)
+        prefix = title.split(":", 1)[0].replace("_", " ").strip().lower() if ":" in title else ""
+        if prefix in NON_ARTICLE_NAMESPACES:
             return
-        title = normalize_title(_link_title(tag))
-        if title and not (tag.get("href") or "").startswith("#"):
-            self.anchors.append(Anchor(start, self.length, "", title))
+        target = normalize_title(title)
+        if target:
+            self.anchors.append(Anchor(start, self.length, "", target))
 
     def result(self) -> PlainText:
         plain = PlainText("".join(self.parts), self.anchors, self.bold, Counter(), self.section_starts, self.blocks)
@@ -175,11 +196,13 @@ class _HtmlEmitter:
 
 def html_to_plain(html: str, language: str, keep_lists: bool = False) -> PlainText:
     """The text a reader sees of a rendered article (Parsoid HTML), with anchors of its wiki links."""
-    soup = BeautifulSoup(html, "html.parser")
-    base = soup.find("base")
-    wiki = (base.get("href") or "").split(".")[0].strip("/") if base is not None else language
-    em = _HtmlEmitter(language == "zh", keep_lists, wiki or language)
-    em.walk(soup.body or soup)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return PlainText("", [], [])
+    body = root.find("body")
+    em = _HtmlEmitter(language == "zh", keep_lists)
+    em.walk(body if body is not None else root)
     return em.result()
 
 
