@@ -47,6 +47,7 @@ INTERLANGUAGE = re.compile(r"^:?[a-z]{2,3}(-[a-z]+)?$")
 # Inline tags whose contents are running text; every other tag (ref, table, gallery, math...) is dropped.
 INLINE_TAGS = {"b", "i", "u", "s", "small", "big", "span", "abbr", "sub", "sup", "em", "strong", "font", "nowiki", "q"}
 LIST_TAGS = {"li", "dd", "dt"}
+LIST_MARKERS = {"*", "#", ";", ":"}
 SKIPPED_SECTIONS = {
     "references", "external links", "see also", "notes", "further reading", "bibliography", "sources", "footnotes",
     "参考文献", "參考文獻", "参考资料", "參考資料", "外部链接", "外部連結", "参见", "參見", "注释", "註釋", "延伸阅读", "延伸閱讀", "脚注", "腳註",
@@ -122,7 +123,9 @@ class Paragraph:
 def normalize_title(title: str) -> str:
     """MediaWiki title normalisation: `_` to space, drop `#section`, collapse spaces, first letter upper."""
     t = title.split("#", 1)[0].replace("_", " ")
-    t = re.sub(r"\s+", " ", t).strip().lstrip(":")
+    if "  " in t or "\t" in t or "\n" in t or "\u3000" in t or "\xa0" in t:
+        t = re.sub(r"\s+", " ", t)
+    t = t.strip().lstrip(":")
     return t[:1].upper() + t[1:] if t else t
 
 
@@ -133,6 +136,12 @@ def _template_name(tpl: Template) -> str:
 _QUOTE_RUN = re.compile(r"('{2,})")
 # Quotes the parser could not pair, and brackets of broken markup ("[[File:x|thumb]], caption]]").
 _QUOTE_DEBRIS = re.compile(r"''+|\[\[|\]\]|\{\{|\}\}")
+
+
+def _without_debris(text: str) -> str:
+    if "''" in text or "[[" in text or "]]" in text or "{{" in text or "}}" in text:
+        return _QUOTE_DEBRIS.sub("", text)
+    return text
 
 
 def balance_quotes(line: str) -> str:
@@ -221,7 +230,8 @@ class _Emitter:
         item: str | None = None  # the first list marker of the line being read (*, #, ;, :)
         item_start = 0
         for i, node in enumerate(nodes):
-            if isinstance(node, Heading):
+            kind = type(node)
+            if kind is Heading:
                 if item is not None:
                     self._close_block(item, item_start)
                     item = None
@@ -230,31 +240,32 @@ class _Emitter:
                 if not skipping:
                     self.section_starts.append(self.length)
                 continue
-            if sections.skipping:
+            if sections.level is not None:  # in a skipped section
                 continue
-            if isinstance(node, Tag) and node.wiki_markup in ("*", "#", ";", ":") and str(node.tag).lower() in LIST_TAGS:
+            if kind is Tag and node.wiki_markup in LIST_MARKERS and str(node.tag).lower() in LIST_TAGS:
                 if item is None:  # a list line starts: it never runs into the prose around it
                     item = node.wiki_markup
                     self.emit("\n\n")
                     item_start = self.length
                 continue
-            if item is not None and isinstance(node, Text) and "\n" in str(node.value):
+            if item is None:
+                self.walk_node(node, nodes, i)
+                continue
+            if kind is Text and "\n" in node.value:
                 head, tail = str(node.value).split("\n", 1)
                 if self._keeps(item):
-                    self.emit(_QUOTE_DEBRIS.sub("", head))
+                    self.emit(_without_debris(head))
                 self._close_block(item, item_start)
                 item = None
-                self.emit(_QUOTE_DEBRIS.sub("", tail))
-                continue
-            if item is not None and not self._keeps(item):
-                continue
-            self.walk_node(node, nodes, i)
+                self.emit(_without_debris(tail))
+            elif self._keeps(item):
+                self.walk_node(node, nodes, i)
         if item is not None:
             self._close_block(item, item_start)
 
     def walk_node(self, node, siblings, i) -> None:
         if isinstance(node, Text):
-            self.emit(_QUOTE_DEBRIS.sub("", str(node.value)))  # quotes the parser could not pair
+            self.emit(_without_debris(str(node.value)))  # quotes the parser could not pair
         elif isinstance(node, Wikilink):
             self.link(node, siblings, i)
         elif isinstance(node, Template):
@@ -340,18 +351,35 @@ class _Emitter:
 # just inside a bracket, and runs of separators. Whitespace here never crosses a line.
 _SEP = ";,，；、"
 _WS = r"[^\S\n]"
-_EMPTY_BRACKETS = re.compile(rf"{_WS}*(?:\({_WS}*(?:[{_SEP}:：]{_WS}*)*\)|（{_WS}*(?:[{_SEP}:：]{_WS}*)*）)")
-_SEP_AFTER_OPEN = re.compile(rf"(?<=[(（]){_WS}*(?:[{_SEP}]{_WS}*)+")
-_SEP_BEFORE_CLOSE = re.compile(rf"(?:{_WS}*[{_SEP}])+{_WS}*(?=[)）])")
-_SEP_RUN = re.compile(rf"(?<=[{_SEP}])(?:{_WS}*[{_SEP}])+")
-_SEP_AT_LINE_START = re.compile(rf"(?:^|(?<=\n)){_WS}*(?:[{_SEP}]{_WS}*)+", re.M)
+_EMPTY_BRACKETS = re.compile(rf"\({_WS}*(?:[{_SEP}:：]{_WS}*)*\)|（{_WS}*(?:[{_SEP}:：]{_WS}*)*）")
+_SEP_AFTER_OPEN = re.compile(rf"[(（]({_WS}*(?:[{_SEP}]{_WS}*)+)")
+_SEP_BEFORE_CLOSE = re.compile(rf"[{_SEP}](?:{_WS}*[{_SEP}])*{_WS}*(?=[)）])")
+_SEP_RUN = re.compile(rf"[{_SEP}]((?:{_WS}*[{_SEP}])+)")
+_SEP_AT_LINE_START = re.compile(rf"^{_WS}*[{_SEP}](?:{_WS}*[{_SEP}])*{_WS}*", re.M)
 
 
 def _debris_spans(text: str) -> list[tuple[int, int]]:
-    for pattern in (_EMPTY_BRACKETS, _SEP_AFTER_OPEN, _SEP_BEFORE_CLOSE, _SEP_RUN, _SEP_AT_LINE_START):
-        spans = [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
+    """Spans to delete, of the first kind of debris found (deleting one kind can reveal another)."""
+    def widened(start: int, end: int) -> tuple[int, int]:  # with the spaces before it
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+        return start, end
+
+    for pattern, group, widen in ((_EMPTY_BRACKETS, 0, True), (_SEP_AFTER_OPEN, 1, False), (_SEP_BEFORE_CLOSE, 0, True),
+                                  (_SEP_RUN, 1, False), (_SEP_AT_LINE_START, 0, False)):
+        spans = []
+        for m in pattern.finditer(text):
+            start, end = m.span(group)
+            if end > start:
+                spans.append(widened(start, end) if widen else (start, end))
         if spans:
-            return spans
+            merged: list[tuple[int, int]] = []
+            for start, end in spans:  # widening can make neighbours touch
+                if merged and start <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+                else:
+                    merged.append((start, end))
+            return merged
     return []
 
 
@@ -502,6 +530,7 @@ def split_paragraphs(plain: PlainText) -> list[Paragraph]:
         pos = m.end()
     bounds.append((pos, len(text)))
     anchors = sorted(plain.anchors, key=lambda a: a.start)
+    anchor_starts = [a.start for a in anchors]
     block_starts = [b[0] for b in plain.blocks]
     out: list[Paragraph] = []
     for ps, pe in bounds:
@@ -539,7 +568,7 @@ def split_paragraphs(plain: PlainText) -> list[Paragraph]:
             return (ns, ne) if ne > ns else None
 
         found = []
-        for a in anchors[bisect_left([x.start for x in anchors], ps):]:
+        for a in anchors[bisect_left(anchor_starts, ps):]:
             if a.start >= pe:
                 break
             span = remap(a.start, a.end)
