@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="instructie", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="run the whole graph on the given dumps")
-    b.add_argument("--wikipedia", action="append", required=True, help="a Wikipedia XML dump (.xml or .xml.bz2); repeatable")
+    b.add_argument("--wikipedia", action="append", required=True, help="a Wikipedia dump: a MediaWiki XML export (.xml, .xml.bz2) or a Wikimedia Enterprise HTML dump (.json.tar.gz), told apart by content; repeatable")
     b.add_argument("--wikidata", required=True, help="the Wikidata JSON dump (.json, .json.gz, .json.bz2)")
     b.add_argument("--db", required=True, help="the DuckDB file to write")
     b.add_argument("--out", required=True, help="the export directory")
