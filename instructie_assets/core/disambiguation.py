@@ -16,11 +16,12 @@ from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.mentions import MENTION_SCHEMA
 from instructie_assets.core.schemas import TypeTaxonomy
 
-MENTION_COLUMNS = ["mention_id", "paragraph_id", "article_id", "start", "end", "surface", "source"]
+MENTION_COLUMNS = ["mention_id", "paragraph_id", "article_id", "start", "end", "surface", "mention_source"]
 RESOLVED_SCHEMA = {
     **{k: MENTION_SCHEMA[k] for k in MENTION_COLUMNS},
     "qid": pl.String,
-    "value_refs": MENTION_SCHEMA["value_refs"],
+    "value_statements": MENTION_SCHEMA["value_statements"],
+    "drop_reason": pl.String,
     "coarse_type": pl.String,
     "matched_class": pl.String,
     "score": pl.Int32,
@@ -86,11 +87,11 @@ def resolve_mentions(
         if r["qid"]:
             coarse, cls = type_of.get(r["qid"], ("other", None))
         else:  # a value mention
-            coarse = "time" if (r["value_refs"] or [""])[0].startswith("time|") else "measure"
+            coarse = "time" if (r["value_statements"] or [{"kind": ""}])[0]["kind"] == "time" else "measure"
             cls = None
         out.append((
-            r["mention_id"], r["paragraph_id"], r["article_id"], r["start"], r["end"], r["surface"], r["source"],
-            r["qid"], r["value_refs"] or [], coarse, cls, r["score"], r["runner_up"], r["runner_up_score"],
+            r["mention_id"], r["paragraph_id"], r["article_id"], r["start"], r["end"], r["surface"], r["mention_source"],
+            r["qid"], r["value_statements"] or [], r["drop_reason"], coarse, cls, r["score"], r["runner_up"], r["runner_up_score"],
             r["n_candidates"], r["theme"], r["language"],
         ))
     return pl.DataFrame(out, schema=RESOLVED_SCHEMA, orient="row")

@@ -80,6 +80,8 @@ class PlainText:
     text: str
     anchors: list[Anchor]
     bold: list[tuple[int, int]]
+    # offsets where a (kept) section starts: the text before the first one is the lead
+    section_starts: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Paragraph:
     text: str
     anchors: list[Anchor] = field(default_factory=list)
     bold: list[tuple[int, int]] = field(default_factory=list)
+    section: int = 0  # number of kept section headings before it (0: the lead)
 
 
 def normalize_title(title: str) -> str:
@@ -129,6 +132,7 @@ class _Emitter:
         self.length = 0
         self.anchors: list[Anchor] = []
         self.bold: list[tuple[int, int]] = []
+        self.section_starts: list[int] = []
         self.simplify = simplify
 
     def emit(self, s: str) -> None:
@@ -143,7 +147,8 @@ class _Emitter:
         sections = SectionSkipper()
         for i, node in enumerate(nodes):
             if isinstance(node, Heading):
-                sections.heading(node.level, node.title.strip_code())
+                if not sections.heading(node.level, node.title.strip_code()):
+                    self.section_starts.append(self.length)
                 self.emit("\n\n")
                 continue
             if sections.skipping:
@@ -204,7 +209,7 @@ class _Emitter:
 
     def result(self) -> PlainText:
         text = "".join(self.parts)
-        return PlainText(text, [Anchor(a.start, a.end, text[a.start:a.end], a.target) for a in self.anchors], self.bold)
+        return PlainText(text, [Anchor(a.start, a.end, text[a.start:a.end], a.target) for a in self.anchors], self.bold, self.section_starts)
 
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
@@ -347,7 +352,7 @@ def split_paragraphs(plain: PlainText) -> list[Paragraph]:
             if span:
                 found.append(Anchor(span[0], span[1], para[span[0]:span[1]], a.target))
         bold = [span for s, e in plain.bold if (span := remap(s, e))]
-        out.append(Paragraph(len(out), para, found, bold))
+        out.append(Paragraph(len(out), para, found, bold, bisect_right(plain.section_starts, ps)))
     return out
 
 
