@@ -1,5 +1,8 @@
 """Disambiguation: one QID per entity mention, and the coarse type of every resolved entity.
 
+A mention tagged `common_noun` that resolves to a profession (occupation, position, award) loses its
+tag: those items are written as common nouns; any other class item (town, poem, book) keeps it.
+
 A mention with several candidates takes the candidate whose one-hop Wikidata neighbours (both
 directions) have the most labels or aliases written in the paragraph; ties go to the candidate with
 a sitelink to this language's Wikipedia, then to the smaller QID number.
@@ -31,6 +34,11 @@ RESOLVED_SCHEMA = {
     "theme": pl.String,
     "language": pl.String,
 }
+
+
+# Coarse types whose items a text names with a common noun ("an American author", "a professor"):
+# a `common_noun` mention that resolves to one of them is a mention after all (core/mentions.py).
+COMMON_NOUN_TYPES = frozenset({"profession"})
 
 
 def neighbour_score(candidate_labels: list[str], text: str) -> int:
@@ -86,6 +94,8 @@ def resolve_mentions(
     for r in resolved:
         if r["qid"]:
             coarse, cls = type_of.get(r["qid"], ("other", None))
+            if r["drop_reason"] == "common_noun" and coarse in COMMON_NOUN_TYPES:
+                r["drop_reason"] = None
         else:  # a value mention
             coarse = "time" if (r["value_statements"] or [{"kind": ""}])[0]["kind"] == "time" else "measure"
             cls = None

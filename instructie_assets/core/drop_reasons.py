@@ -13,7 +13,8 @@ from __future__ import annotations
 MENTION_DROP_REASONS: dict[str, str] = {
     "inside_name": "the mention lies inside a longer name of something else (`Columbia University` in "
                    "`Columbia University Press`, a surname in another person's full name, 剑桥 in 剑桥大学)",
-    "common_noun": "an EN gazetteer or repeat match that is not a proper name (no capital letter: `the town`, `poem`)",
+    "common_noun": "an EN gazetteer match that is not a proper name (no capital letter: `the town`, `poem`) "
+                   "and not a profession",
     "bold_not_subject": "a bold span outside the lead, or one that shares no word with the subject's names",
     "anchor_not_name": "a repeat of a link's text that is not a name of its target (a demonym or adjective: "
                        "`Greek` linked to Greece)",
@@ -24,8 +25,8 @@ TRIPLE_DROP_REASONS: dict[str, str] = {
     "schema": "the relation is not the theme's, or its source property is not listed for it (in this language)",
     "type": "head or tail coarse type is not allowed for the relation",
     **{k: f"head or tail mention: {v}" for k, v in MENTION_DROP_REASONS.items()},
-    "apposition": "the tail is a noun set right before another person's name (`the novelist Philippe Sollers`): "
-                  "it describes that person, not the head",
+    "apposition": "head or tail is a common noun set right before another name (`the novelist Philippe Sollers`): "
+                  "it describes that name, not the other end of the triple",
     "value_precision": "a date written coarser than the statement's precision (a year alone for a day-precise date)",
     "value_unit": "a quantity with a unit written as a bare number",
     "evidence": "head and tail are not in one sentence (or only through the subject as a pronoun, when that is off)",

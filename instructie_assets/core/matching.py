@@ -102,6 +102,9 @@ class SubjectProfile:
 _ZH_TIME_PREFIX = re.compile(r"^[0-9０-９一二三四五六七八九十百千〇零年月日号初中末底前后间时期代世纪至到－—\-~～、，,于在\s]*$")
 _EN_TIME_PREFIX = re.compile(r"^(?:in|on|by|from|since|after|before|during|until|around|circa|c\.)\s+(?:\w+\s+){0,3}\d{3,4}\s+", re.I)
 _EN_CLAUSE = re.compile(r"(?:, (?:and|but|while|whereas|although) |; )")
+# A sentence that opens with "also known as" names the subject it follows (ZH drops the subject: 又名公孙树...).
+_EN_ALIAS_OPENER = re.compile(r"(?:also|otherwise|formerly) (?:known|called) (?:as )?", re.I)
+_ZH_ALIAS_OPENERS = ("又名", "又称", "亦称", "亦名", "简称", "俗称", "别称", "旧称", "也称", "也叫", "又叫")
 _ZH_NOT_AFTER_QI = set("他中实次余它间后")  # 其他, 其中, 其实...: not the possessive 其
 _ZH_CLASSIFIERS = ("", "座", "个", "部", "张", "首", "家", "所", "条", "届", "位", "名")
 
@@ -127,7 +130,8 @@ def subject_reference_at(sentence: str, profile: SubjectProfile, language: str) 
     """Offset in `sentence` of a pronoun or description standing for the subject as the subject of
     the sentence or of one of its clauses: at its start ("He was...", "The tower is...", "运河全长..."),
     after a short opening phrase ending in a comma ("In 1967, she...") or a year ("In 2015 the
-    company..."), at the start of a later clause (", and the canal was opened..."; ZH after ，);
+    company..."), at the start of a later clause (", and the canal was opened..."; ZH after ，); a
+    sentence that opens with "also known as" (又名, 又称...) without a subject;
     ZH also after a leading date ("2001年5月11日他在..."). None when the sentence does not refer to
     the subject so. The offset is where what the reference speaks of begins: 0 when it is the
     sentence's subject (an opening phrase is about it too: "Born in Warsaw, she..."), else its clause."""
@@ -140,6 +144,8 @@ def subject_reference_at(sentence: str, profile: SubjectProfile, language: str) 
     if (m := _EN_TIME_PREFIX.match(sentence)) is not None:
         openings.add(m.end())
     starts = list(openings) + [m.end() for m in _EN_CLAUSE.finditer(sentence)]
+    if _EN_ALIAS_OPENER.match(sentence):
+        return 0
     pronouns = "|".join(profile.pronouns("en"))
     descriptions = "|".join(re.escape(d) for d in profile.descriptions)
     pattern = rf"(?:{pronouns})\b(?!['’]s\b)" + (rf"|(?:the|this) (?:{descriptions})\b(?!['’]s\b| of\b)" if descriptions else "")
@@ -150,6 +156,8 @@ def subject_reference_at(sentence: str, profile: SubjectProfile, language: str) 
 
 
 def _zh_reference_at(sentence: str, profile: SubjectProfile) -> int | None:
+    if sentence.startswith(_ZH_ALIAS_OPENERS):
+        return 0
     heads = set(profile.descriptions) | {x[-1] for x in profile.descriptions}  # with a demonstrative one character will do: 该峰, 该剧
     words = list(profile.pronouns("zh")) + [f"{d}{c}{x}" for d in ("该", "此", "这", "本") for c in _ZH_CLASSIFIERS for x in heads]
     bare = [x for x in profile.descriptions if len(x) >= 2]  # a class or name head alone at a clause start: 运河全长...
@@ -186,15 +194,24 @@ def subject_profiles(subjects: set[str], store: WikidataLookups, language: str, 
 
 # --- choosing the mention pair of a statement ---------------------------------------------------------
 
-def describes_another(m: dict, following: dict | None, text: str, language: str) -> str | None:
-    """The QID of the person a common noun stands right before ("the novelist Philippe Sollers",
-    "作家菲利普·索莱尔斯"): that noun describes the person, not anyone else in the sentence."""
-    if following is None or following["coarse_type"] != "human" or following["qid"] == m["qid"] or m["coarse_type"] == "human":
+_EN_NAME_RUN = re.compile(r" ((?:[A-Z][\w’'.-]*)(?: (?:[A-Z][\w’'.-]*|of|de|van|von|al|bin))*)")
+
+
+def described_span(m: dict, following: dict | None, text: str, language: str) -> tuple[int, int] | None:
+    """The span of the name a common noun stands right before ("the novelist Philippe Sollers",
+    "the Oxford mathematician Peter M. Neumann", "作家菲利普·索莱尔斯"): the noun describes that name,
+    not anyone else in the sentence. EN: the capitalised words after it; ZH: a person mention right
+    after it."""
+    if m["coarse_type"] == "human":
         return None
-    gap = text[m["end"]:following["start"]]
     if language == "zh":
-        return following["qid"] if gap == "" else None
-    return following["qid"] if gap == " " and m["surface"][:1].islower() else None
+        if following is not None and following["coarse_type"] == "human" and following["start"] == m["end"] and following["qid"] != m["qid"]:
+            return following["start"], following["end"]
+        return None
+    if not m["surface"][:1].islower():
+        return None
+    run = _EN_NAME_RUN.match(text, m["end"])
+    return (run.start(1), run.end(1)) if run else None
 
 
 def _referenced(subject_mention: Mention, other: Mention, subject: str | None, ref_sentences: dict[int, int]) -> bool:
@@ -203,13 +220,19 @@ def _referenced(subject_mention: Mention, other: Mention, subject: str | None, r
     return subject_mention.row["qid"] == subject and at is not None and other.start >= at
 
 
-def pair_key(h: Mention, t: Mention, subject: str | None, ref_sentences: dict[int, int], spans: list[tuple[int, int]], apposed: dict[int, str]):
+def pair_key(h: Mention, t: Mention, subject: str | None, ref_sentences: dict[int, int], spans: list[tuple[int, int]], apposed: dict[int, tuple[int, int]]):
     """(sort key, evidence span, evidence kind, reason) of one head/tail mention pair."""
     reason = h.reason or t.reason
+    if reason is not None and h.sentence != t.sentence:
+        # the subject stands in the other's sentence as a reference: its named mention only gives the surface
+        if _referenced(h, t, subject, ref_sentences) and t.reason is None:
+            reason = None
+        elif _referenced(t, h, subject, ref_sentences) and h.reason is None:
+            reason = None
     if reason is None:
         for a, b in ((h, t), (t, h)):
             described = apposed.get(a.start)
-            if described is not None and described != b.row["qid"]:
+            if described is not None and not (described[0] <= b.start and b.row["end"] <= described[1]):
                 reason = "apposition"
     if h.sentence == t.sentence:
         rank, kind, span = 0, "sentence", spans[h.sentence]
@@ -281,10 +304,10 @@ def match_triples(
         spans = split_sentences(text, language) or [(0, len(text))]
         wrapped = [Mention(m, sentence_index(spans, m["start"]), m["drop_reason"]) for m in mentions]
         entity = [m for m in wrapped if m.row["qid"]]
-        apposed = {}
+        apposed: dict[int, tuple[int, int]] = {}  # mention start -> the name it stands before
         for i, m in enumerate(entity):
             nxt = entity[i + 1].row if i + 1 < len(entity) else None
-            described = describes_another(m.row, nxt, text, language)
+            described = described_span(m.row, nxt, text, language)
             if described:
                 apposed[m.start] = described
         of_qid: dict[str, list[Mention]] = defaultdict(list)

@@ -13,7 +13,8 @@ One function per mention source (`MENTION_SOURCES`, in the order they win a tie 
 
 Rules that tag a mention with a `drop_reason` (core/drop_reasons.py) instead of deleting it:
   inside_name       `inside_name_reason`: inside a longer name of something else
-  common_noun       `common_noun_reason`: EN gazetteer matches must be proper names
+  common_noun       `common_noun_reason`: EN gazetteer matches must be proper names (professions
+                    excepted, in core/disambiguation.py)
   bold_not_subject  `bold_reason`: bold spans count only in the lead and only as the subject's names
   anchor_not_name   `anchor_name_reason`: a link text repeats only when it is a name of its target
 Selection (`select_mentions`): links and accepted bold names (the page's own markup of a name) always
@@ -254,7 +255,8 @@ def repeat_surfaces(
 
 def common_noun_reason(surface: str, language: str) -> str | None:
     """EN gazetteer matches are proper names: a surface with no capital letter (`the town`, `poem`,
-    `1984`) never reaches an item, which is how common nouns reached class items."""
+    `1984`) never reaches an item, which is how common nouns reached class items. Disambiguation
+    lifts the tag from professions, which text names with common nouns ("an American author")."""
     if language == "zh" or any(c.isupper() for c in surface):
         return None
     return "common_noun"
@@ -375,7 +377,9 @@ def en_name_extent(text: str, start: int, end: int) -> tuple[int, int]:
         word = m.group(1)
         if word.endswith(".") and not re.fullmatch(r"[A-Z]\.", word):
             break
-        if not word[:1].isupper() or word.rstrip(".").casefold() in EN_NOT_NAME_WORDS:
+        if word.endswith(("'s", "’s", "'", "’")):  # a possessor is a name of its own: Ptolemy's Almagest
+            break
+        if not word[:1].isupper() or word.rstrip(".").casefold() in EN_NOT_NAME_WORDS or word.rstrip(".").casefold().rstrip("s") in EN_NOT_NAME_WORDS:
             break
         s = m.start()
     return s, e
@@ -405,11 +409,17 @@ def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff"
 
 
-def inside_name_reason(text: str, start: int, end: int, names: Iterable[str], language: str) -> str | None:
+def inside_name_reason(
+    text: str, start: int, end: int, names: Iterable[str], language: str, other_mentions: Iterable[tuple[int, int]] = ()
+) -> str | None:
     """`inside_name` when the span lies strictly inside a longer name and that longer name is not a
-    name of the same entity (one of `names`, its labels and aliases, found in the text around it)."""
+    name of the same entity (one of `names`, its labels and aliases, found in the text around it).
+    Where the longer run holds another mention, two names stand side by side ("President of the
+    United States Lyndon B. Johnson"): no longer name then."""
     s, e = zh_name_extent(text, start, end) if language == "zh" else en_name_extent(text, start, end)
     if (s, e) == (start, end):
+        return None
+    if any(s <= os_ and oe <= e and (oe <= start or os_ >= end) for os_, oe in other_mentions):
         return None
     window = text[max(0, s - 4):e + 4].casefold()
     for name in names:
@@ -570,12 +580,15 @@ def find_mentions(
             if m.source != "value" and not m.qids:
                 counts["unresolved"] += 1
                 continue
+            kept.append(m)
+        established = [(m.start, m.end) for m in kept if m.source != "value" and m.reason is None]
+        for m in kept:
             if m.reason is None and m.source not in ("link", "value", "bold"):
                 own = [t for q in m.qids for t, _ in names_of.get(q, [])]
                 if names.subject in m.qids:
                     own += names.subject_names
-                m.reason = inside_name_reason(text, m.start, m.end, own, language)
-            kept.append(m)
+                others = [(a, b) for a, b in established if b <= m.start or a >= m.end]
+                m.reason = inside_name_reason(text, m.start, m.end, own, language, others)
         selected, overlapped = select_mentions(kept)
         counts["overlapped"] += overlapped
         for m in selected:
