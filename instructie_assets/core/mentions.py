@@ -334,11 +334,12 @@ award cup fair festival day centre center court manor farm mill garden gardens
 _EN_RIGHT = re.compile(rf" (?:{EN_CONNECTORS}(?: the)? )?([^\W\d_][\w’'-]*\.?)")
 _EN_LEFT = re.compile(rf"([^\W\d_][\w’'.-]*) (?:{EN_CONNECTORS}(?: the)? )?$")
 ZH_DOTS = "·・•‧"
-# Heads that make a place or person name part of a longer name: 剑桥大学, 比勒费尔德铁路高架桥, 诺贝尔奖.
+# Heads that make a place or person name part of a longer name: 剑桥大学, 比勒费尔德铁路高架桥, 诺贝尔奖;
+# 语 and 文 make a language of a country (希腊语 is not 希腊).
 ZH_NAME_SUFFIXES = tuple(sorted("""
 大学 学院 学校 中学 小学 出版社 公司 集团 银行 医院 教堂 大教堂 修道院 车站 机场 大桥 铁路 高架桥 公园 博物馆 美术馆
 图书馆 剧院 体育场 球场 广场 大街 大道 协会 学会 委员会 研究所 研究院 基金会 俱乐部 时报 日报 晚报 周刊 杂志
-电视台 电台 奖 战役 战争 条约 宣言 王朝 帝国 王国 宫 城堡 铁塔 塔 站 桥 路 街 寺 队
+电视台 电台 奖 战役 战争 条约 宣言 王朝 帝国 王国 宫 城堡 铁塔 塔 站 桥 路 街 寺 队 语 文
 """.split(), key=len, reverse=True))
 
 
