@@ -143,16 +143,31 @@ def subject_reference_at(sentence: str, profile: SubjectProfile, language: str) 
         openings.add(comma + 2)
     if (m := _EN_TIME_PREFIX.match(sentence)) is not None:
         openings.add(m.end())
-    starts = list(openings) + [m.end() for m in _EN_CLAUSE.finditer(sentence)]
+    clauses = {m.end() for m in _EN_CLAUSE.finditer(sentence)}
+    commas = {m.end() for m in re.finditer(r", ", sentence)}
     if _EN_ALIAS_OPENER.match(sentence):
         return 0
-    pronouns = "|".join(profile.pronouns("en"))
-    descriptions = "|".join(re.escape(d) for d in profile.descriptions)
-    pattern = rf"(?:{pronouns})\b(?!['’]s\b)" + (rf"|(?:the|this) (?:{descriptions})\b(?!['’]s\b| of\b)" if descriptions else "")
-    for pos in sorted(set(starts)):
-        if re.match(pattern, sentence[pos:], re.I):
+    pronoun = re.compile(rf"(?i:{'|'.join(profile.pronouns('en'))})\b(?!['’]s\b)")
+    # a description is a lowercase class word after "the"/"this" ("The tower is..."), never the start of a
+    # capitalised name ("The Toronto Islands") nor a possessive or "of" phrase
+    description = re.compile(rf"(?:[Tt]he|[Tt]his) (?:{'|'.join(re.escape(d) for d in profile.descriptions)})\b(?!['’]s\b| of\b| [A-Z])") \
+        if profile.descriptions else None
+    for pos in sorted(openings | clauses | commas):
+        if pronoun.match(sentence, pos):
+            return 0  # a pronoun subject after any opening or appositive: the whole sentence is about it
+        if description is not None and (pos in openings or pos in clauses) and description.match(sentence, pos):
             return 0 if pos in openings else pos
     return None
+
+
+_EN_NAMING = re.compile(r"\b(?:called|known as|named|nicknamed|renamed|titled)\b")
+_ZH_NAMING = re.compile(r"[称名叫]")
+
+
+def opens_with_alias(sentence: str, language: str) -> bool:
+    """The sentence names something ("It is often called the Red Planet", "又名公孙树..."): where the
+    subject stands in it as a reference, it gives the subject another name."""
+    return (_ZH_NAMING if language == "zh" else _EN_NAMING).search(sentence) is not None
 
 
 def _zh_reference_at(sentence: str, profile: SubjectProfile) -> int | None:
@@ -325,6 +340,7 @@ def match_triples(
                 if at is not None and not any(s <= m.start < s + at for m in others):
                     ref_sentences[i] = s + at
 
+        alias_refs = {i: at for i, at in ref_sentences.items() if opens_with_alias(text[spans[i][0]:spans[i][1]], language)}
         for s, ms in of_qid.items():
             for prop, o, rank in sorted(claims_of.get(s, [])):
                 if o == s or o not in of_qid:
@@ -365,7 +381,8 @@ def match_triples(
                     continue
                 if first["coarse_type"] == "human" and group[0].row["surface"] in short_forms(first["surface"], language):
                     continue  # a person's surname is how the text refers to them, not another name
-                chosen = best_pair(by_name[name_key(first["surface"])], group, subject, ref_sentences, spans, apposed)
+                # another name is given for the subject only in its own sentence or in one that names it
+                chosen = best_pair(by_name[name_key(first["surface"])], group, subject, alias_refs, spans, apposed)
                 if chosen is not None:
                     emit(pid, first, ALIAS_RELATION, chosen[2].row, "alias", "normal", False, "alias", None, chosen)
     return pl.DataFrame(out, schema=TRIPLE_SCHEMA, orient="row").unique("triple_id", keep="first", maintain_order=True)
