@@ -11,13 +11,15 @@ import duckdb
 import pytest
 
 from instructie_assets.core.evaluation import read_jsonl, triple_prf
+from instructie_assets.core.filtering import DROP_REASONS
 from instructie_assets.core.schemas import load_project_config
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR
 from instructie_assets.runner import BuildOptions, build, summary
 
-# Floors reflect what the stages achieve now (measured: en P=0.973 R=0.993, zh P=0.979 R=0.986); raise them as stages improve.
-FLOOR = {"precision": 0.96, "recall": 0.975}
+# Floors reflect what the stages achieve now (measured: en P=0.983 R=0.867, zh P=0.983 R=0.866: head and tail in
+# one sentence by default, so facts a paragraph gives only across sentences are not kept); raise them as stages improve.
+FLOOR = {"precision": 0.97, "recall": 0.85}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +113,7 @@ def test_every_partition_has_output_and_exports(built):
     rows = summary(built.db)
     assert len(rows) == 24
     assert all(r["paragraphs"] >= 2 and r["kept"] > 0 for r in rows), rows
-    assert all(set(r["dropped"]) <= {"duplicate", "schema", "type", "nli", "sampling"} for r in rows)
+    assert all(set(r["dropped"]) <= set(DROP_REASONS) for r in rows)
     exported = 0
     for lang in ("en", "zh"):
         for theme_dir in (Path(built.out_dir) / lang).iterdir():
@@ -319,7 +321,7 @@ def test_backfill_of_all_partitions_with_the_daemon(built, tmp_path):
 
 
 def test_lineage_and_shared_label_trap(built):
-    (qid, runner, source), = query(built.db, "SELECT qid, runner_up, source FROM main.resolved_entities WHERE surface = 'Cambridge' AND language = 'en'")
+    (qid, runner, source), = query(built.db, "SELECT qid, runner_up, mention_source FROM main.resolved_entities WHERE surface = 'Cambridge' AND language = 'en'")
     assert (qid, runner, source) == ("Q350", "Q49111", "gazetteer")
     # an exported triple traces back to its paragraph span and its Wikidata statement
     (head, tail, prop, text, hs, he), = query(built.db, """

@@ -221,7 +221,8 @@ def subject_surfaces(
     title: str, labels: list[str], bold_names: list[str], is_human: bool, other_anchor_texts: set[str], language: str
 ) -> list[str]:
     """Names of the article's own subject: title without qualifier, labels and aliases, its bold
-    names; for a human also surnames (never one that is another linked entity's anchor text)."""
+    names; for a human also surnames (never one that is another linked entity's anchor text); for
+    a kind with a lowercase EN label ("lion") its plural."""
     names = [title_base(title)] + list(labels)
     if language == "zh":
         names = [to_simplified(n) for n in names]
@@ -229,7 +230,20 @@ def subject_surfaces(
     if is_human:
         for name in list(names):
             names += [s for s in short_forms(name, language) if s not in other_anchor_texts]
+    elif language == "en":  # a kind (a lowercase label: "lion") is also written in the plural ("Adult male lions weigh...")
+        names += [plural(n) for n in labels if n.islower() and n.isalpha()]
     return list(dict.fromkeys(n for n in names if n))
+
+
+def plural(noun: str) -> str:
+    """The regular English plural of a lowercase noun: lion -> lions, species -> species, ash -> ashes."""
+    if noun.endswith(("ss", "x", "z", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("s"):  # species, series
+        return noun
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def anchor_name_reason(anchor_text: str, target_names: list[str], language: str) -> str | None:
