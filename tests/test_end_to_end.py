@@ -124,7 +124,14 @@ def test_every_partition_has_output_and_exports(built):
                     record = json.loads(line)
                     assert set(record) == ({"id", "cate", "text", "entity", "relation"} if split == "train" else {"id", "cate", "text", "relation"})
                     exported += 1
-    assert exported == sum(r["paragraphs"] for r in rows)
+    # every paragraph is exported, except one without any kept triple outside train (negatives go to train only)
+    (records,), = query(built.db, "SELECT count(*) FROM main.instruction_splits WHERE chunk = 0")
+    unexported = query(built.db, """
+        SELECT p.paragraph_id, count(f.triple_id) FROM main.paragraphs p
+        LEFT JOIN main.filtered_triples f ON f.paragraph_id = p.paragraph_id AND f.drop_reason IS NULL
+        WHERE p.paragraph_id NOT IN (SELECT paragraph_id FROM main.instruction_splits) GROUP BY ALL""")
+    assert exported == records == sum(r["paragraphs"] for r in rows) - len(unexported)
+    assert all(kept == 0 for _, kept in unexported) and len(unexported) <= 2, unexported
 
 
 def test_all_sixteen_prompts_used_and_each_output_parses_back(built):
