@@ -153,6 +153,15 @@ def test_judgement_keys_survive_small_text_edits():
     assert JudgementIndex([jz]).find(candidate(zh_edited, head="国际奥林匹克委员会", relation="位于", tail="洛桑",
                                                language="zh", article="国际奥林匹克委员会")) is jz
     assert containment(snippet_of(OTHER, "en"), PARAGRAPH, "en") < 0.2
+    # a triple of the last sentence: its context is that sentence
+    j2 = judged(candidate(PARAGRAPH, head="professor emeritus", tail="University Paris Diderot", relation="affiliated organization"))
+    assert j2.context == "She is now a professor emeritus at the University Paris Diderot."
+    reworded_opening = ("Julia Kristeva (French: [kʁisteva]; Bulgarian: Юлия Кръстева; born Yuliya Stoyanova Krasteva, 24 June "
+                        "1941), a thinker of Bulgarian and French nationality, has lived in France since the mid-1960s. "
+                        "She is now a professor emeritus at the University Paris Diderot.")
+    assert containment(j2.paragraph, reworded_opening, "en") < 0.6  # the opening no longer matches ...
+    assert JudgementIndex([j2]).find(candidate(reworded_opening, head="professor emeritus", tail="University Paris Diderot",
+                                               relation="affiliated organization")) is j2  # ... the context does
 
 
 def test_scores_precision_recall_and_stale_judgements():

@@ -14,8 +14,10 @@ A judgement is one JSON line:
   (character pairs in ZH) occur in the row's paragraph text (`containment` >= MIN_CONTAINMENT), so
   the key holds when the wikitext rendering changes a few words, drops debris, or ids and offsets
   move; never by paragraph_id or offsets.
-* `label` is `stated` or `not_stated`; `reason` says why in a few words; `context` is the
-  sentence(s) around head and tail when judged, for whoever checks the judgement (not compared).
+* `context` is the sentence(s) around head and tail when judged: the reader's evidence, and the
+  second fingerprint: a row's paragraph also matches when it contains most of the context's word
+  pairs, so a paragraph whose opening was rewritten (a lead template now rendered) still matches.
+* `label` is `stated` or `not_stated`; `reason` says why in a few words.
 
 Scope: every candidate that passes the schema and type rules, i.e. each `filtered_triples` row whose
 `drop_reason` is null or a reason after those (`nli`, `sampling`, and any rule added later). Rows
@@ -160,8 +162,18 @@ class Candidate:
         return triple_key(self.language, self.article, self.head, self.relation, self.tail)
 
 
+def paragraph_match(j: "Judgement", paragraph: str) -> float:
+    """How well a paragraph text is the one a judgement was made on: the better of the containment
+    of its opening snippet and of its context sentence(s)."""
+    score = containment(j.paragraph, paragraph, j.language)
+    if j.context and score < 1.0:
+        score = max(score, containment(j.context, paragraph, j.language))
+    return score
+
+
 class JudgementIndex:
-    """Finds the judgement of a candidate: same key, and the paragraph whose snippet it contains best."""
+    """Finds the judgement of a candidate: same key, and the paragraph that contains its snippet or
+    its context best."""
 
     def __init__(self, judgements: Iterable[Judgement], min_containment: float = MIN_CONTAINMENT):
         self.by_key: dict[tuple, list[Judgement]] = {}
@@ -172,7 +184,7 @@ class JudgementIndex:
     def find(self, candidate: Candidate) -> Judgement | None:
         best, best_score = None, 0.0
         for j in self.by_key.get(candidate.key, []):
-            score = containment(j.paragraph, candidate.paragraph_text, candidate.language)
+            score = paragraph_match(j, candidate.paragraph_text)
             if score > best_score:
                 best, best_score = j, score
         return best if best_score >= self.min_containment else None
@@ -249,7 +261,7 @@ def score(candidates: list[Candidate], judgements: list[Judgement], paragraphs: 
         texts = articles.get((j.language, normalize(j.article)))
         if texts is None:
             continue
-        if not any(containment(j.paragraph, t, j.language) >= min_containment for t in texts):
+        if not any(paragraph_match(j, t) >= min_containment for t in texts):
             out.stale.append(j)
             continue
         out.stated.append(j)
