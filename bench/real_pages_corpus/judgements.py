@@ -284,11 +284,11 @@ def read_candidates(db: str | Path) -> tuple[list[Candidate], dict[tuple[str, st
         rows = con.execute(
             """
             WITH src AS (
-                SELECT paragraph_id, start, "end", string_agg(DISTINCT source, '+' ORDER BY source) AS source
+                SELECT paragraph_id, start, "end", string_agg(DISTINCT mention_source, '+' ORDER BY mention_source) AS source
                 FROM main.resolved_entities GROUP BY ALL
             )
             SELECT f.language, p.title, f.paragraph_id, p.text, f.head, f.relation_label, f.tail_written, f.tail,
-                   f.drop_reason, f.property, f.source, hs.source, ts.source,
+                   f.drop_reason, f.property, f.statement_kind, hs.source, ts.source,
                    f.head_start, f.head_end, f.tail_start, f.tail_end
             FROM main.filtered_triples f
             JOIN main.paragraphs p USING (paragraph_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from instructie_assets.core.drop_reasons import TRIPLE_DROP_REASONS
 from instructie_assets.core.instructions import SPLITS
 from instructie_assets.core.schemas import ThemeSchema
 
@@ -90,11 +91,15 @@ def card_markdown(
         freq = label_frequencies.get(lang, [])
         lines.append(f"**{lang}**: " + ", ".join(f"{label} {n}" for label, n in freq) if freq else f"**{lang}**: none")
         lines.append("")
-    lines += ["## Candidate triples dropped, by reason", "", "| language | " + " | ".join(["duplicate", "schema", "type", "nli", "sampling", "kept"]) + " |",
-              "|---|---|---|---|---|---|---|"]
+    columns = [*TRIPLE_DROP_REASONS, "kept"]
+    lines += ["## Candidate triples dropped, by reason", "",
+              "Every candidate (a Wikidata statement found between a paragraph's mentions) is kept or dropped for the",
+              "first reason that applies, in this order:", ""]
+    lines += [f"- `{reason}`: {meaning}" for reason, meaning in TRIPLE_DROP_REASONS.items()]
+    lines += ["", "| language | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for lang in languages:
         d = drops.get(lang, {})
-        lines.append(f"| {lang} | " + " | ".join(str(d.get(k, 0)) for k in ("duplicate", "schema", "type", "nli", "sampling", "kept")) + " |")
+        lines.append(f"| {lang} | " + " | ".join(str(d.get(k, 0)) for k in columns) + " |")
     lines += ["", "Texts: Wikipedia (CC BY-SA 4.0). Triples: Wikidata (CC0).", ""]
     return "\n".join(lines)
 

@@ -60,9 +60,19 @@ class Relation:
     from_aliases: bool
     head_types: frozenset[str]
     tail_types: frozenset[str]
+    # language -> properties, where a published name means another fact in each language
+    # (Person's `place of death` / 墓地): `properties` then holds them all.
+    language_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def name(self, language: str) -> str:
         return self.name_zh if language == "zh" else self.name_en
+
+    def properties_for(self, language: str | None) -> tuple[str, ...]:
+        """The properties this relation comes from in `language` (all of them when None)."""
+        for lang, props in self.language_properties:
+            if lang == language:
+                return props
+        return self.properties
 
     def allows(self, head_type: str, tail_type: str) -> bool:
         return (ANY_TYPE in self.head_types or head_type in self.head_types) and (
@@ -90,11 +100,11 @@ class ThemeSchema:
                 return r
         return None
 
-    def property_relations(self) -> dict[str, tuple[str, bool]]:
-        """property id -> (EN relation name, inverted) for this theme."""
+    def property_relations(self, language: str | None = None) -> dict[str, tuple[str, bool]]:
+        """property id -> (EN relation name, inverted) for this theme (in `language`)."""
         out: dict[str, tuple[str, bool]] = {}
         for r in self.relations:
-            for p in r.properties:
+            for p in r.properties_for(language):
                 out[p] = (r.name_en, p in r.inverted)
         return out
 
@@ -184,7 +194,7 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
     relations: list[Relation] = []
     seen_en: set[str] = set()
     seen_zh: set[str] = set()
-    owner: dict[str, str] = {}
+    owner: dict[tuple[str, str], str] = {}
     for i, r in enumerate(rels_raw):
         where = f"{source}: relations[{i}]"
         en, zh = _names(_require(r, "name", where), f"{where}.name")
@@ -193,15 +203,25 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
             raise SchemaError(f"{where}: duplicate relation")
         seen_en.add(en)
         seen_zh.add(zh)
-        props = _property_list(r.get("properties"), f"{where}.properties")
+        raw_props = r.get("properties")
+        by_language: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if isinstance(raw_props, dict):
+            unknown = sorted(set(raw_props) - set(LANGUAGES))
+            if unknown or set(raw_props) != set(LANGUAGES):
+                raise SchemaError(f"{where}.properties: a per-language mapping needs exactly the keys {', '.join(LANGUAGES)}")
+            by_language = tuple((lang, _property_list(raw_props[lang], f"{where}.properties.{lang}")) for lang in LANGUAGES)
+            props = tuple(dict.fromkeys(p for _, ps in by_language for p in ps))
+        else:
+            props = _property_list(raw_props, f"{where}.properties")
         inverted = _property_list(r.get("inverted"), f"{where}.inverted")
         for p in inverted:
             if p not in props:
                 raise SchemaError(f"{where}.inverted: {p} is not among its properties")
-        for p in props:
-            if p in owner:
-                raise SchemaError(f"{where}.properties: {p} already maps to `{owner[p]}`")
-            owner[p] = en
+        for lang in LANGUAGES:
+            for p in dict(by_language).get(lang, props):
+                if (lang, p) in owner:
+                    raise SchemaError(f"{where}.properties: {p} already maps to `{owner[(lang, p)]}`")
+                owner[(lang, p)] = en
         relations.append(
             Relation(
                 name_en=en,
@@ -211,6 +231,7 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
                 from_aliases=bool(r.get("from_aliases", False)),
                 head_types=_type_list(r.get("head_types"), f"{where}.head_types", type_keys),
                 tail_types=_type_list(r.get("tail_types"), f"{where}.tail_types", type_keys),
+                language_properties=by_language,
             )
         )
     return ThemeSchema(
@@ -246,9 +267,10 @@ class RelationMap:
 
     by_property: dict[str, tuple[str, bool]]
 
-    def label(self, prop: str, theme: ThemeSchema | None = None) -> tuple[str, bool]:
+    def label(self, prop: str, theme: ThemeSchema | None = None, language: str | None = None) -> tuple[str, bool]:
+        """(relation, inverted) of a property: the theme's own mapping in `language`, else the default."""
         if theme is not None:
-            own = theme.property_relations().get(prop)
+            own = theme.property_relations(language).get(prop)
             if own is not None:
                 return own
         return self.by_property.get(prop, (prop, False))
