@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
+from instructie_assets.clients import DuckLakeResource
 
 from instructie_assets.clients import ExportSettings, ProjectFiles
 from instructie_assets.core.dataset_card import card_markdown, instances_chart, write_card_files
@@ -27,7 +27,7 @@ def dataset_exports(context: dg.AssetExecutionContext, exports: ExportSettings, 
     check_specs=[dg.AssetCheckSpec("texts_unique_across_partitions", asset="dataset_card",
                                    description="No text appears in two exported records of one language.")],
 )
-def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckDBResource):
+def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckLakeResource):
     """The export directory's README.md (a Hugging Face dataset card with counts, label frequencies and
     drop counts), instances.png (instances per theme and language) and schema_<lang>.json."""
     with duckdb.get_connection() as conn:
