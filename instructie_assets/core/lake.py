@@ -29,7 +29,10 @@ import importlib.util
 import os
 import random
 import re
+import shutil
+import socket
 import sqlite3
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -104,8 +107,6 @@ def lake_location(db: str, data_path: str = "", staging_dir: str = "") -> LakeLo
 
 
 def _temp_root() -> str:
-    import tempfile
-
     return tempfile.gettempdir()
 
 
@@ -298,9 +299,12 @@ def write_transaction(conn: duckdb.DuckDBPyConnection, work: Callable[[duckdb.Du
     whole transaction again (at most `policy.attempts` times, waiting longer each time), then fails
     with CommitConflictError. OS errors come back as StorageError naming the file and errno."""
     started = time.monotonic()
+    (database,) = conn.execute("SELECT current_database()").fetchone()
     for attempt in range(1, policy.attempts + 1):
         try:
             conn.execute("BEGIN TRANSACTION")
+            if database == ALIAS:  # the snapshot says what it wrote (ducklake_snapshots: author, commit_message)
+                conn.execute(f"CALL {ALIAS}.set_commit_message(?, ?)", [f"instructie pid {os.getpid()} on {socket.gethostname()}", what])
             result = work(conn)
             conn.execute("COMMIT")
             return result
@@ -336,6 +340,20 @@ def table_exists(conn: duckdb.DuckDBPyConnection, table: str, schema: str = "mai
 def snapshots(conn: duckdb.DuckDBPyConnection) -> list[tuple[int, object, dict]]:
     """(snapshot id, time, changes) of every commit, oldest first."""
     return [(sid, at, changes) for sid, at, _, changes, *_ in conn.execute(f"SELECT * FROM ducklake_snapshots('{ALIAS}') ORDER BY snapshot_id").fetchall()]
+
+
+def copy_lake(source: str, target: str) -> None:
+    """Copy an embedded lake directory (a backup, or a scratch copy for an experiment): the catalog
+    through SQLite's backup API (a consistent state even while others write), then the data files
+    (immutable once written; files newer than the catalog copy are unreferenced and harmless)."""
+    src, dst = lake_location(source), lake_location(target)
+    if not src.embedded or not dst.embedded:
+        raise ValueError("copy_lake copies embedded lakes (directories); back up a PostgreSQL catalog with pg_dump")
+    os.makedirs(dst.directory, exist_ok=False)
+    with sqlite3.connect(src.catalog[len("sqlite:"):]) as a, sqlite3.connect(dst.catalog[len("sqlite:"):]) as b:
+        a.backup(b)
+        b.execute("PRAGMA journal_mode=WAL")
+    shutil.copytree(src.data_path, dst.data_path, dirs_exist_ok=True)
 
 
 def check_writable(location: LakeLocation) -> list[str]:
