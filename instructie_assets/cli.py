@@ -80,6 +80,23 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
+
+    try:
+        conn = lake_cursor(lake_location(args.db, args.data_path))
+        for statement in args.statements:
+            relation = conn.sql(statement)
+            if relation is not None:
+                relation.show(max_rows=args.max_rows, max_width=10_000)
+    except (duckdb.Error, StorageError, ValueError) as exc:
+        print(f"instructie: sql failed: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     import json
     import os
@@ -166,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--db", required=True, help="the database to merge into (then: build --skip-wikidata --db it)")
     m.add_argument("shard_dbs", nargs="+", help="the shards' databases (directories)")
     _add_storage_arguments(m, writes=False)
+    q = sub.add_parser("sql", help="run SQL on the database's tables (main.<table>; snapshots: ducklake_snapshots('lake'))")
+    q.add_argument("--db", default="data/instructie", help="the database (a directory, or postgres:<dsn>)")
+    q.add_argument("--max-rows", type=int, default=40)
+    q.add_argument("statements", nargs="+", metavar="SQL")
+    _add_storage_arguments(q, writes=False)
     t = sub.add_parser("train-theme-classifier", help="fine-tune the theme classifier on KG-labelled paragraphs of a built database")
     t.add_argument("--db", required=True, help="a database built by `instructie build` or `demo`")
     t.add_argument("--base-model", default="distilbert-base-multilingual-cased", help="hub id or local directory of a small multilingual encoder")
@@ -194,12 +216,14 @@ def main(argv: list[str] | None = None) -> int:
         return _ingest(args)
     if args.command == "merge-shards":
         return _merge(args)
+    if args.command == "sql":
+        return _sql(args)
     if args.command == "train-theme-classifier":
         return _train(args)
 
     from instructie_assets.core.lake import StorageError
     from instructie_assets.core.run_locks import LockHeldError
-    from instructie_assets.runner import BuildError, BuildOptions, build, summary
+    from instructie_assets.runner import BuildError, BuildOptions, build, summary, theme_changes
 
     if args.command == "demo":
         options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model,
@@ -213,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.language:
             options.languages = args.language
     try:
+        for line in theme_changes(options):
+            print(f"instructie: {line}", file=sys.stderr)
         checks = build(options)
     except LockHeldError as exc:
         print(f"instructie: {exc}", file=sys.stderr)

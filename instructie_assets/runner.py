@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 from tqdm import tqdm
 
-from instructie_assets.core.lake import lake_cursor, lake_location
+from instructie_assets.core.lake import lake_cursor, lake_location, table_exists
 from instructie_assets.core.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.definitions import ASSETS, build_resources
@@ -154,6 +154,24 @@ def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: st
     _raise_on_failure(result, "theme classifier training")
     materialization = result.asset_materializations_for_node("theme_classifier_model")[0]
     return {k: v.value for k, v in materialization.metadata.items()}
+
+
+def theme_changes(options: BuildOptions) -> list[str]:
+    """Lines reporting a theme set that differs from the database's: a new theme_schemas/ file adds
+    partitions; a theme with rows but no schema file is no longer built (its rows stay, its exports are
+    removed by the card)."""
+    con = lake_cursor(lake_location(options.db, options.data_path))
+    try:
+        if not table_exists(con, "paragraphs"):
+            return []
+        stored = {t for (t,) in con.execute("SELECT DISTINCT theme FROM main.paragraphs").fetchall()}
+    finally:
+        con.close()
+    lines = [f"theme_schemas/{t}.yaml: a new theme: this build adds its partitions ({', '.join(f'{t}|{lang}' for lang in LANGUAGES)})"
+             for t in sorted(set(THEMES) - stored) if stored]
+    lines += [f"theme {t}: rows in the database but no theme_schemas/{t}.yaml: it is no longer built (its rows stay; its exports are removed)"
+              for t in sorted(stored - set(THEMES))]
+    return lines
 
 
 def summary(db: str, data_path: str = "") -> list[dict]:

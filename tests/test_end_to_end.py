@@ -20,15 +20,6 @@ from instructie_assets.runner import BuildOptions, build, summary
 FLOOR = {"precision": 0.96, "recall": 0.975}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "lake"), out_dir=str(root / "exports"),
-                           gold=[str(p) for p in SAMPLE_GOLD.values()])
-    options.checks = build(options, progress=False)
-    return options
-
-
 def query(db, sql, params=()):
     con = lake_cursor(lake_location(db))
     try:

@@ -85,7 +85,10 @@ class LakeLocation:
 
 
 def lake_location(db: str, data_path: str = "", staging_dir: str = "") -> LakeLocation:
-    """The location `--db` names: a directory (embedded lake) or `postgres:<dsn>` with `data_path`."""
+    """The location `--db` names: a directory (embedded lake) or `postgres:<dsn>` with `data_path`.
+    `data_path` and `staging_dir` default to INSTRUCTIE_DATA_PATH and INSTRUCTIE_STAGING_DIR."""
+    data_path = data_path or os.environ.get("INSTRUCTIE_DATA_PATH", "")
+    staging_dir = staging_dir or os.environ.get("INSTRUCTIE_STAGING_DIR", "")
     if not db:
         raise ValueError("no database given (--db DIRECTORY or --db postgres:<connection string>)")
     if db.startswith(POSTGRES_PREFIX):
@@ -265,6 +268,8 @@ def storage_error(exc: BaseException, what: str) -> BaseException:
         where = f"{exc.filename}: " if exc.filename else ""
         return StorageError(f"{what}: {where}[Errno {exc.errno}] {exc.strerror or os.strerror(exc.errno)}")
     text = str(exc)
+    if "database or disk is full" in text:  # SQLite's words for ENOSPC on the catalog
+        return StorageError(f"{what}: the catalog: [Errno {errno.ENOSPC}] {os.strerror(errno.ENOSPC)} ({' '.join(text.split())[:300]})")
     if isinstance(exc, duckdb.IOException) or "IO Error" in text:
         for message, code in _STRERROR.items():
             if message and message in text:
