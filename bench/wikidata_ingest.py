@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 
 from bench.common import machine, report
 from bench.generate import write_wikidata_dump
 from instructie_assets.core.chinese import to_simplified
 from instructie_assets.core.duckdb_tables import StagedTableWriter
+from instructie_assets.core.lake import lake_location, open_lake
 from instructie_assets.core.wikidata import SITES, TABLE_SCHEMAS, ZH_FALLBACK, WikidataRows, ingest_wikidata, staged_parquet
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -95,7 +95,8 @@ def main(n: int = 50_000) -> bool:
     from qwikidata.json_dump import WikidataJsonDump
 
     path = dump_path(n)
-    conn = duckdb.connect()  # the real path: Parquet blocks from the workers, loaded into staged tables, swapped in
+    lake_dir = tempfile.TemporaryDirectory(prefix="bench-lake-", dir=CACHE)
+    conn = open_lake(lake_location(lake_dir.name))  # the real path: Parquet blocks from the workers, swapped into the lake
     with tempfile.TemporaryDirectory(prefix="bench-staging-", dir=CACHE) as staging:
         start = time.perf_counter()
         stats = ingest_wikidata(path, staging, workers=0)
@@ -105,6 +106,8 @@ def main(n: int = 50_000) -> bool:
         writer.commit()
         ours_s = time.perf_counter() - start
     ours = {k: conn.execute(f"SELECT {', '.join(TABLE_SCHEMAS[k])} FROM main.{k}").fetchall() for k in TABLE_SCHEMAS}
+    conn.close()
+    lake_dir.cleanup()
 
     with tempfile.TemporaryDirectory(prefix="bench-staging-", dir=CACHE) as staging:
         start = time.perf_counter()

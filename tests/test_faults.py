@@ -125,6 +125,7 @@ def _swap_in_subprocess(db: str, stop_before: int, marker: Path) -> subprocess.P
     return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_kill_at_every_point_of_a_table_swap_leaves_all_old_or_all_new(tmp_path):
     db = str(tmp_path / "lake")
     conn = open_lake(lake_location(db))

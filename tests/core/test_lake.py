@@ -99,8 +99,9 @@ def test_partition_swap_by_name_empty_refused_and_copy_is_independent(tmp_path):
 
 
 def test_a_real_conflict_is_retried_and_nothing_is_lost(tmp_path):
-    """Two writers on one lake (two DuckDB instances): B commits its partition while A's transaction is
-    open; A's commit conflicts, A runs again, both partitions are there whole."""
+    """Two writers on one lake (two DuckDB instances): B commits its partition, and A's too, while A's
+    transaction is open; A's commit conflicts, A runs again: B's partition is there whole, and A's
+    partition is A's rows whole (the later commit wins), never a mix."""
     location = lake_location(str(tmp_path / "lake"))
     a, b = open_lake(location), open_lake(location)
     replace_partition(a, "t", frame("a", [0]), {"theme": "a"}, "t (a)")
@@ -111,12 +112,13 @@ def test_a_real_conflict_is_retried_and_nothing_is_lost(tmp_path):
         attempts.append(1)
         c.execute("DELETE FROM main.t WHERE theme = 'a'")
         c.execute("INSERT INTO main.t SELECT range, 'a' FROM range(100)")
-        if len(attempts) == 1:  # another process commits to the same table meanwhile
+        if len(attempts) == 1:  # another process commits to the same table meanwhile, to both partitions
             replace_partition(b, "t", frame("b", list(range(50))), {"theme": "b"}, "t (b)")
+            replace_partition(b, "t", frame("a", list(range(1000, 1070))), {"theme": "a"}, "t (a) by b")
 
     write_transaction(a, work, "t (a)", RetryPolicy(attempts=5, first_wait_s=0.01))
     assert len(attempts) == 2
-    assert rows(a, "SELECT theme, count(*), count(DISTINCT value) FROM main.t GROUP BY ALL") == [("a", 100, 100), ("b", 50, 50)]
+    assert rows(a, "SELECT theme, count(*), count(DISTINCT value), max(value) FROM main.t GROUP BY ALL") == [("a", 100, 100, 99), ("b", 50, 50, 49)]
     a.close()
     b.close()
 
