@@ -45,12 +45,13 @@ class InstructieIOManager(dg.ConfigurableIOManager):
             expr = context.definition_metadata.get("partition_expr")
             partition = context.asset_partition_key
             if isinstance(expr, dict):
-                key = {expr[dim]: value for dim, value in partition.keys_by_dimension.items()}
+                key = {column: partition.keys_by_dimension[dim] for dim, column in expr.items()}
             elif expr:
                 key = {expr: str(partition)}
             else:
                 raise ValueError(f"{table}: a partitioned asset needs `partition_expr` metadata to be stored")
-        what = f"writing {table} ({context.asset_partition_key if context.has_asset_partitions else 'all rows'}) to {self.lake.location().describe()}"
+        rows_of = ", ".join(f"{column}={value}" for column, value in key.items()) or "all rows"
+        what = f"writing {table} ({rows_of}) to {self.lake.location().describe()}"
         with self.lake.get_connection() as conn:
             rows = replace_partition(conn, table, obj, key, what, allow_empty=self.lake.allow_empty, schema=self.schema_)
         context.add_output_metadata({"row_count": rows})

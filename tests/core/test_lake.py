@@ -156,11 +156,11 @@ def test_os_errors_name_file_and_errno():
 def test_snapshots_give_the_previous_version_of_a_partition_back(tmp_path):
     """The README's recipe, as written there."""
     conn = open_lake(lake_location(str(tmp_path / "lake")))
-    replace_partition(conn, "filtered_triples", frame("person", [1, 2, 3]), {"theme": "person"}, "writing filtered_triples (person|en)")
-    replace_partition(conn, "filtered_triples", frame("other", [9]), {"theme": "other"}, "writing filtered_triples (other|en)")
-    replace_partition(conn, "filtered_triples", frame("person", [4]), {"theme": "person"}, "writing filtered_triples (person|en)")
+    replace_partition(conn, "filtered_triples", frame("person", [1, 2, 3]), {"theme": "person"}, "writing filtered_triples (theme=person, language=en)")
+    replace_partition(conn, "filtered_triples", frame("other", [9]), {"theme": "other"}, "writing filtered_triples (theme=other, language=en)")
+    replace_partition(conn, "filtered_triples", frame("person", [4]), {"theme": "person"}, "writing filtered_triples (theme=person, language=en)")
     history = conn.execute("SELECT snapshot_id, commit_message FROM ducklake_snapshots('lake') "
-                           "WHERE commit_message LIKE 'writing filtered_triples (person|en)%' ORDER BY snapshot_id").fetchall()
+                           "WHERE commit_message LIKE 'writing filtered_triples (theme=person, language=en)%' ORDER BY snapshot_id").fetchall()
     assert len(history) == 2
     before_last = history[-1][0] - 1
     assert rows(conn, f"SELECT value FROM main.filtered_triples AT (VERSION => {before_last}) WHERE theme = 'person'") == [(1,), (2,), (3,)]
