@@ -66,7 +66,7 @@ def _merge(args: argparse.Namespace) -> int:
 
     try:
         conn = lake_cursor(lake_location(args.db, args.data_path))
-    except (duckdb.Error, StorageError, ValueError) as exc:
+    except (StorageError, ValueError) as exc:
         print(f"instructie: merge failed: {exc}", file=sys.stderr)
         return 1
     try:

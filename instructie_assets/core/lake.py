@@ -81,7 +81,7 @@ class LakeLocation:
         if self.embedded:
             return self.directory
         # never print a password of the connection string
-        return POSTGRES_PREFIX + re.sub(r"password=\S+", "password=***", self.postgres_dsn) + f" (data: {self.data_path})"
+        return POSTGRES_PREFIX + scrub(self.postgres_dsn) + f" (data: {self.data_path})"
 
 
 def lake_location(db: str, data_path: str = "", staging_dir: str = "") -> LakeLocation:
@@ -209,6 +209,9 @@ def open_lake(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBP
         _retry_busy(lambda: conn.execute(f"ATTACH {_quote('ducklake:' + location.catalog)} AS {ALIAS} ({', '.join(options)})"),
                     f"attaching {location.describe()}")
         conn.execute(f"USE {ALIAS}")
+    except duckdb.Error as exc:
+        conn.close()
+        raise StorageError(scrub(f"cannot open the lake {location.describe()}: {' '.join(str(exc).split())[:500]}")) from exc
     except BaseException:
         conn.close()
         raise
@@ -262,6 +265,14 @@ def _retry_busy(action: Callable[[], T], what: str, attempts: int = 40) -> T:
     raise AssertionError("unreachable")
 
 
+_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.I)
+
+
+def scrub(text: str) -> str:
+    """A message without the password of a connection string."""
+    return _PASSWORD.sub(r"\1***", text)
+
+
 def storage_error(exc: BaseException, what: str) -> BaseException:
     """An OS-level failure as itself: what was being written, the file, the errno. Other errors unchanged."""
     if isinstance(exc, OSError) and exc.errno:
@@ -275,7 +286,7 @@ def storage_error(exc: BaseException, what: str) -> BaseException:
             if message and message in text:
                 file = re.search(r'"([^"]+)"', text)
                 where = f"{file.group(1)}: " if file else ""
-                return StorageError(f"{what}: {where}[Errno {code}] {message} ({text.splitlines()[0]})")
+                return StorageError(scrub(f"{what}: {where}[Errno {code}] {message} ({' '.join(text.split())[:500]})"))
     return exc
 
 

@@ -61,6 +61,13 @@ def test_locations():
         lake_location("postgres:dbname=lake")
 
 
+def test_an_unreachable_catalog_is_a_storage_error_without_the_password(tmp_path):
+    location = lake_location("postgres:dbname=lake host=127.0.0.1 port=1 user=u password=hunter2", data_path=str(tmp_path))
+    with pytest.raises(StorageError, match="Connection refused") as err:
+        open_lake(location)
+    assert "hunter2" not in str(err.value) and "password=***" in str(err.value)
+
+
 def test_an_old_duckdb_file_is_refused_with_the_new_layout(tmp_path):
     old = tmp_path / "instructie.duckdb"
     old.write_bytes(b"x")
