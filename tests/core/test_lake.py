@@ -269,3 +269,13 @@ def test_run_locks_name_the_holder_and_wait(tmp_path):
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_check_writable_says_what_stops_a_run(tmp_path):
+    from instructie_assets.core.lake import check_writable
+
+    assert check_writable(lake_location(str(tmp_path / "lake"))) == []
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    problems = check_writable(lake_location(str(blocker / "lake")))
+    assert len(problems) == 2 and all("[Errno 20] Not a directory" in p and str(blocker) in p for p in problems)
