@@ -44,8 +44,13 @@ def test_two_builds_on_one_database(built, tmp_path):
     """The second build on the same partitions exits 2 at once naming the first; with --wait it runs
     after it; builds of different partitions run side by side. Never empty or mixed tables."""
     db = str(tmp_path / "lake")
-    dumps = [*CLI, "--wikidata", SAMPLE_WIKIDATA, "--db", db, "--out", str(tmp_path / "out"), "--stop-after", "dumps"]
-    first = subprocess.Popen(dumps, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = ["build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikipedia", SAMPLE_WIKIPEDIA[1], "--wikidata", SAMPLE_WIKIDATA, "--db", db,
+            "--out", str(tmp_path / "out"), "--stop-after", "dumps"]
+    dumps = [sys.executable, "-m", "instructie_assets.cli", *args]
+    release = tmp_path / "release"  # the first build holds its locks (inside its first commit) until this exists
+    first = subprocess.Popen([sys.executable, str(ROOT / "tests/held_build.py"), str(release), *args], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waiting = None
     try:
         lock = Path(db) / "locks" / "articles-en.lock"
         wait_for(lambda: lock.exists() and lock.read_text(), what="the first build's locks")
@@ -53,12 +58,18 @@ def test_two_builds_on_one_database(built, tmp_path):
         assert second.returncode == 2, second.stderr
         assert f"is being written by pid {first.pid} on " in second.stderr and "--wait" in second.stderr
         waiting = subprocess.Popen([*dumps, "--wait"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = waiting.stdout.readline()
+        assert line.startswith(f"instructie: waiting for pid {first.pid} on "), line
+        release.write_text("go")
+        assert first.wait(timeout=600) == 0, first.stderr.read()
         out, err = waiting.communicate(timeout=900)
         assert waiting.returncode == 0, err
-        assert f"waiting for pid {first.pid} on " in out
-        assert first.wait(timeout=600) == 0
     finally:
-        first.kill()
+        release.write_text("go")
+        for p in (first, waiting):
+            if p is not None:
+                p.kill()
+                p.wait(timeout=60)
     assert digest(db, DUMP_TABLES) == digest(built.db, DUMP_TABLES)  # written twice, whole each time: as a single build
     assert not any((Path(db) / "staging").iterdir())  # each run removed its private staging
     # different partitions at once: the en and the zh articles, from two builds, both succeed

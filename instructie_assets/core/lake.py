@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import importlib.util
+import logging
 import os
 import random
 import re
@@ -46,6 +47,7 @@ POSTGRES_PREFIX = "postgres:"
 OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "gs://", "gcs://", "r2://")
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class StorageError(RuntimeError):
@@ -333,6 +335,7 @@ def write_transaction(conn: duckdb.DuckDBPyConnection, work: Callable[[duckdb.Du
                     f"{what}: gave up after {attempt} attempts in {time.monotonic() - started:.0f} s: other writers kept committing "
                     f"to the same table (last: {' '.join(str(exc).split())[:300]}); run it again, or raise INSTRUCTIE_COMMIT_ATTEMPTS"
                 ) from exc
+            log.info("%s: the commit conflicted with another writer's (attempt %d), running it again", what, attempt)
             time.sleep(policy.wait(attempt))
         except OSError as exc:
             _rollback_quietly(conn)
