@@ -55,18 +55,18 @@ def test_graph_scaling_gates_pass_linear_flat_and_fail_each_way():
     from bench.graph_scaling import gates
 
     linear = gates(_results([100, 400, 1600], lambda name, n: 5 + n / 100, lambda name, n: 300, _rows))
-    assert linear["gate"] and linear["ratio"] < 1.0 and linear["rss_ratio"] == 1.0
+    assert linear["gate"] and linear["ratio"] < 1.0 and linear["rss_ratio"] == 1.0 and abs(linear["marginal_ratio"] - 1.0) < 1e-9
     # quadratic in one stage: the total is no longer linear
     quadratic = gates(_results([100, 400, 1600], lambda name, n: (n / 100) ** 2 if name == "entity_mentions" else n / 100,
                                lambda name, n: 300, _rows))
-    assert not quadratic["linear"] and not quadratic["gate"]
+    assert not quadratic["linear"] and not quadratic["gate"] and quadratic["marginal_ratio"] > 2
     # one stage's memory grows with the partition: the worst stage is named
     growing = gates(_results([100, 400, 1600], lambda name, n: n / 100, lambda name, n: 300 + (n / 10 if name == "filtered_triples" else 0), _rows))
     assert not growing["flat"] and growing["rss_worst_stage"] == "filtered_triples" and round(growing["rss_ratio"], 3) == round(460 / 340, 3)
     # a table that stays empty, or a corpus that does not really grow, fails the correctness gate
     empty = gates(_results([100, 400], lambda name, n: n / 100, lambda name, n: 300, lambda n: {**_rows(n), "candidate_triples": 0}))
     assert empty["empty_tables"] == ["candidate_triples"] and not empty["gate"]
-    stalled = gates(_results([100, 400], lambda name, n: n / 100, lambda name, n: 300, lambda n: {**_rows(n), "kept_triples": 50}))
+    stalled = gates(_results([100, 400], lambda name, n: n / 100, lambda name, n: 300, lambda n: {**_rows(n), "candidate_triples": 50}))
     assert not stalled["grows"] and not stalled["gate"]
 
 
