@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from instructie_assets.core.duckdb_tables import private_staging
 from instructie_assets.core.lake import LakeLocation, lake_cursor, lake_location
@@ -18,16 +19,28 @@ from instructie_assets.core.wikitext import dump_language
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
 
+# Rows per batch of the stages after `paragraphs` (10,000 paragraphs are about 20 MB of text, 40,000
+# mentions about 10 MB of columns; their Python rows in the stage logic several times that).
+DEFAULT_BATCH_ROWS = 10_000
+
+
 class DuckLakeResource(dg.ConfigurableResource):
     """The tables: a DuckLake queried with DuckDB (`core/lake.py`). `db` is a directory (the embedded
     lake: SQLite catalog + Parquet files) or `postgres:<connection string>` with a shared `data_path`
     (a directory every machine mounts, or s3://bucket/prefix/). `allow_empty` lets a run replace
-    non-empty tables or partitions with empty ones (refused otherwise)."""
+    non-empty tables or partitions with empty ones (refused otherwise). `batch_rows`: the stages after
+    `paragraphs` read and write their partition this many rows at a time (README, "Memory")."""
 
     db: str
     data_path: str = ""
     staging_dir: str = ""
     allow_empty: bool = False
+    batch_rows: int = Field(
+        default=DEFAULT_BATCH_ROWS, gt=0,
+        description="Rows per batch read and written by the stages after paragraphs (entity_mentions ... dataset_exports): "
+                    "their peak memory is one batch plus small per-partition state, whatever the partition's size. "
+                    "Larger batches mean fewer Wikidata lookups per partition; smaller ones less memory. "
+                    "Env INSTRUCTIE_BATCH_ROWS, CLI --batch-rows.")
 
     def location(self) -> LakeLocation:
         return lake_location(self.db, self.data_path, self.staging_dir)

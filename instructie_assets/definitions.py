@@ -9,7 +9,7 @@ import dagster as dg
 from instructie_assets.assets import dumps, exports, stages, theme_training
 from instructie_assets.sensors import articles_job, card_job, outputs_job, project_files_sensor, stages_job
 from instructie_assets.io_managers import InstructieIOManager
-from instructie_assets.clients import DuckLakeResource, DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
+from instructie_assets.clients import DEFAULT_BATCH_ROWS, DuckLakeResource, DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ASSETS = dg.load_assets_from_modules([dumps, stages, exports, theme_training])
@@ -20,9 +20,10 @@ def build_resources(
     db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
     nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
     theme_model: str | None = None, theme_mode: str = "fallback", data_path: str = "", allow_empty: bool = False,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> dict:
     """`db`: the lake (a directory, or postgres:<dsn> with `data_path`; see core/lake.py)."""
-    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty)
+    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty, batch_rows=batch_rows)
     location = lake.location()
     return {
         "io_manager": InstructieIOManager(lake=lake),
@@ -86,6 +87,7 @@ defs = build_definitions(
     db=os.environ.get("INSTRUCTIE_DB", "data/instructie"),
     data_path=os.environ.get("INSTRUCTIE_DATA_PATH", ""),
     allow_empty=os.environ.get("INSTRUCTIE_ALLOW_EMPTY", "") in ("1", "true", "yes"),
+    batch_rows=int(os.environ.get("INSTRUCTIE_BATCH_ROWS", "0")) or DEFAULT_BATCH_ROWS,
     wikipedia=[p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", ",".join(SAMPLE_WIKIPEDIA)).split(",") if p],
     wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),
     out_dir=os.environ.get("INSTRUCTIE_EXPORT_DIR", "data/exports"),

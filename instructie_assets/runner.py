@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 from tqdm import tqdm
 
+from instructie_assets.clients import DEFAULT_BATCH_ROWS
 from instructie_assets.core.lake import lake_cursor, lake_location, table_exists
 from instructie_assets.core.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
@@ -42,6 +43,7 @@ class BuildOptions:
     stop_after: str = ""  # "dumps": only the Wikidata and Wikipedia readers
     data_path: str = ""  # with a postgres: catalog in `db`, where the Parquet files go (shared path or s3://...)
     allow_empty: bool = False  # let empty results replace non-empty tables (refused otherwise)
+    batch_rows: int = DEFAULT_BATCH_ROWS  # rows per batch of the stages after paragraphs (bounded memory)
     wait: bool = False  # wait for another run writing the same units instead of failing at once
 
 
@@ -50,6 +52,7 @@ def _resources(options: BuildOptions) -> dict:
         options.db, options.wikipedia, options.wikidata, options.out_dir, tolerant=options.tolerant, gold=options.gold,
         nli_model=options.nli_model, ner_model=options.ner_model, workers=options.workers,
         theme_model=options.theme_model, theme_mode=options.theme_mode, data_path=options.data_path, allow_empty=options.allow_empty,
+        batch_rows=options.batch_rows,
     )
 
 

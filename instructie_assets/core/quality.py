@@ -41,7 +41,7 @@ def spans_at_offsets(filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> dict[s
         heads += hs is not None and text[hs:he] == head
         tails += ts is not None and text[ts:te] == tail
     return {
-        "triples": total,
+        "triples": total, "heads": heads, "tails": tails,
         "head_share": heads / total if total else 1.0,
         "tail_share": tails / total if total else 1.0,
     }
@@ -94,3 +94,65 @@ def gold_scores(filtered: pl.DataFrame, paragraphs: pl.DataFrame, gold_records: 
     gold_pids = {texts[normalize(g["text"])] for g in gold}
     predicted = [{"text": text_of[pid], "relation": rel} for pid, rel in by_paragraph.items() if pid in gold_pids]
     return triple_prf([{"text": g["text"], "relation": g.get("relation", [])} for g in gold], predicted)
+
+
+class PartitionTally:
+    """The figures of `schema_violations`, `spans_at_offsets`, `partition_yield` and `gold_scores`,
+    added up over batches of a partition: `add(filtered, paragraphs)` with the filtered triples of
+    whole paragraphs and paragraph rows that together cover the partition once (a batch may hold
+    paragraphs without triples, or only such). Holds the counts, the distinct label combinations, and
+    the matched gold records with their predictions, never the rows."""
+
+    def __init__(self, schema: ThemeSchema, gold_records: list[dict]):
+        self.schema = schema
+        self.violations = {"schema": 0, "type": 0}
+        self.triples = self.heads = self.tails = 0
+        self.paragraphs = self.paragraphs_with_triples = self.kept_triples = self.candidates = 0
+        self.reasons = {r: 0 for r in DROP_REASONS}
+        self.combinations: set[str] = set()
+        self._gold_by_text: dict[str, list[dict]] = {}
+        for g in gold_records:
+            self._gold_by_text.setdefault(normalize(g.get("text", "")), []).append(g)
+        self.gold: list[dict] = []
+        self.predicted: list[dict] = []
+
+    def add(self, filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> None:
+        for k, v in schema_violations(filtered, self.schema).items():
+            self.violations[k] += v
+        spans = spans_at_offsets(filtered, paragraphs)
+        self.triples += spans["triples"]
+        self.heads += spans["heads"]
+        self.tails += spans["tails"]
+        k = kept(filtered)
+        self.paragraphs += paragraphs.height
+        self.paragraphs_with_triples += k["paragraph_id"].n_unique() if k.height else 0
+        self.kept_triples += k.height
+        self.candidates += filtered.height
+        for reason, n in filtered.group_by("drop_reason").len().iter_rows():
+            if reason in self.reasons:
+                self.reasons[reason] += int(n)
+        if k.height:
+            self.combinations.update(k.group_by("paragraph_id").agg(pl.col("relation").unique().sort().str.join("|").alias("combo"))["combo"].to_list())
+        if self._gold_by_text:
+            texts = {normalize(t): pid for pid, t in paragraphs.select("paragraph_id", "text").iter_rows()}
+            matched = {text: pid for text, pid in texts.items() if text in self._gold_by_text}
+            if matched:
+                by_paragraph: dict[str, list[dict]] = {}
+                for pid, head, label, tail in k.select("paragraph_id", "head", "relation_label", "tail").iter_rows():
+                    by_paragraph.setdefault(pid, []).append({"head": head, "relation": label, "tail": tail})
+                for text, pid in matched.items():
+                    self.gold += [{"text": g["text"], "relation": g.get("relation", [])} for g in self._gold_by_text[text]]
+                    if pid in by_paragraph:
+                        self.predicted.append({"text": paragraphs.filter(pl.col("paragraph_id") == pid)["text"][0], "relation": by_paragraph[pid]})
+
+    def spans(self) -> dict[str, float | int]:
+        return {"triples": self.triples, "heads": self.heads, "tails": self.tails,
+                "head_share": self.heads / self.triples if self.triples else 1.0,
+                "tail_share": self.tails / self.triples if self.triples else 1.0}
+
+    def yield_figures(self) -> Yield:
+        rates = {r: (n / self.candidates if self.candidates else 0.0) for r, n in self.reasons.items()}
+        return Yield(self.paragraphs, self.paragraphs_with_triples, self.kept_triples, rates, len(self.combinations))
+
+    def gold_scores(self) -> Counts | None:
+        return triple_prf(self.gold, self.predicted) if self.gold else None
