@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from instructie_assets.core.wikitext import dump_language
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
 
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 # Rows per batch of the stages after `paragraphs` (10,000 paragraphs are about 20 MB of text, 40,000
 # mentions about 10 MB of columns; their Python rows in the stage logic several times that).
 DEFAULT_BATCH_ROWS = 10_000
@@ -41,6 +44,10 @@ class DuckLakeResource(dg.ConfigurableResource):
                     "their peak memory is one batch plus small per-partition state, whatever the partition's size. "
                     "Larger batches mean fewer Wikidata lookups per partition; smaller ones less memory. "
                     "Env INSTRUCTIE_BATCH_ROWS, CLI --batch-rows.")
+    duckdb_memory_limit: str = Field(
+        default="",
+        description="DuckDB's memory limit in this process (for example 2GB; empty: DuckDB's default, 80% of RAM). The stages' "
+                    "sorts and joins run inside DuckDB and spill to <staging>/duckdb-spill past it. Env INSTRUCTIE_DUCKDB_MEMORY_LIMIT.")
 
     def location(self) -> LakeLocation:
         return lake_location(self.db, self.data_path, self.staging_dir)
@@ -50,6 +57,12 @@ class DuckLakeResource(dg.ConfigurableResource):
         """A DuckDB cursor with the lake in use (`main.<table>`); the process keeps one instance per lake."""
         cursor = lake_cursor(self.location())
         try:
+            if self.duckdb_memory_limit:
+                if not MEMORY_LIMIT.match(self.duckdb_memory_limit):
+                    raise ValueError(f"duckdb_memory_limit: {self.duckdb_memory_limit!r} is not a size such as 512MB or 2GB")
+                spill = os.path.join(self.location().staging_dir, "duckdb-spill").replace("'", "''")
+                cursor.execute(f"SET temp_directory = '{spill}'")
+                cursor.execute(f"SET memory_limit = '{self.duckdb_memory_limit}'")
             yield cursor
         finally:
             cursor.close()

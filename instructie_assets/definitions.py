@@ -20,10 +20,11 @@ def build_resources(
     db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
     nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
     theme_model: str | None = None, theme_mode: str = "fallback", data_path: str = "", allow_empty: bool = False,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int = DEFAULT_BATCH_ROWS, duckdb_memory_limit: str = "",
 ) -> dict:
     """`db`: the lake (a directory, or postgres:<dsn> with `data_path`; see core/lake.py)."""
-    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty, batch_rows=batch_rows)
+    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty, batch_rows=batch_rows,
+                            duckdb_memory_limit=duckdb_memory_limit or os.environ.get("INSTRUCTIE_DUCKDB_MEMORY_LIMIT", ""))
     location = lake.location()
     return {
         "io_manager": InstructieIOManager(lake=lake),
