@@ -21,11 +21,10 @@ def _ingest(args: argparse.Namespace) -> int:
     from instructie_assets.partitions import parse_shard
 
     try:
-        _, n = parse_shard(args.shard)
+        parse_shard(args.shard)
     except ValueError as exc:
         print(f"instructie: {exc}", file=sys.stderr)
         return 2
-    os.environ["INSTRUCTIE_WIKIDATA_SHARDS"] = str(n)  # before the definitions are imported
     from instructie_assets.runner import BuildError, BuildOptions, ingest_wikidata_shard
 
     options = BuildOptions(wikipedia=[], wikidata=args.wikidata, db=args.db, out_dir=os.devnull, tolerant=args.tolerant, workers=args.workers)

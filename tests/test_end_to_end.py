@@ -290,7 +290,7 @@ def test_backfill_of_all_partitions_with_the_daemon(built, tmp_path):
     (home / "dagster.yaml").write_text(
         "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n  config:\n    max_concurrent_runs: 3\n")
     sql = ("SELECT theme, language, count(*), sum(hash(triple_id || coalesce(drop_reason, ''))) FROM main.filtered_triples GROUP BY ALL "
-           "UNION ALL SELECT theme, language, count(*), sum(hash(record_id || output || split)) FROM main.instruction_splits GROUP BY ALL ORDER BY ALL")
+           "UNION ALL SELECT theme, language, count(*), sum(hash(text_id || output || split)) FROM main.instruction_splits GROUP BY ALL ORDER BY ALL")
     before = query(db, sql)
     root = Path(__file__).resolve().parents[1]
     bin_dir = Path(sys.executable).parent

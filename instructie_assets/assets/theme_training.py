@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from instructie_assets.clients import ProjectFiles
 from instructie_assets.core.theme_classifier import DEFAULT_BASE_MODEL, train_classifier, training_split, write_jsonl
+from instructie_assets.jobs import THEME_CLASSIFIER
 from instructie_assets.partitions import THEMES
 
 
@@ -35,7 +36,7 @@ class ThemeModelConfig(dg.Config):
     seed: int = 42
 
 
-@dg.asset(deps=[dg.AssetDep("paragraphs", partition_mapping=dg.AllPartitionMapping())], group_name="theme_classifier")
+@dg.asset(deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in ("paragraphs", "articles")], group_name=THEME_CLASSIFIER)
 def theme_training_set(context: dg.AssetExecutionContext, config: ThemeTrainingConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Paragraphs labelled by the knowledge graph (their article's Wikidata item gave the theme, not a
     classifier), balanced per theme and language, split by article into train.jsonl / valid.jsonl."""
@@ -58,7 +59,7 @@ def theme_training_set(context: dg.AssetExecutionContext, config: ThemeTrainingC
     })
 
 
-@dg.asset(deps=["theme_training_set"], group_name="theme_classifier")
+@dg.asset(deps=["theme_training_set"], group_name=THEME_CLASSIFIER)
 def theme_classifier_model(context: dg.AssetExecutionContext, config: ThemeModelConfig, project: ProjectFiles) -> dg.MaterializeResult:
     """The fine-tuned classifier, saved where `--theme-model` / ThemeClassifierSettings can load it;
     held-out accuracy overall and per theme."""
@@ -78,9 +79,3 @@ def theme_classifier_model(context: dg.AssetExecutionContext, config: ThemeModel
         "accuracy": metrics["accuracy"], "accuracy_by_theme": dg.MetadataValue.json(metrics["accuracy_by_theme"]),
         "train_rows": metrics["train_rows"], "valid_rows": metrics["valid_rows"], "final_loss": metrics["final_loss"], "device": metrics["device"],
     })
-
-
-train_theme_classifier_job = dg.define_asset_job(
-    "train_theme_classifier", selection=["theme_training_set", "theme_classifier_model"],
-    description="Export KG-labelled paragraphs and fine-tune the theme classifier on them.",
-)

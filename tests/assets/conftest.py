@@ -1,0 +1,67 @@
+"""One partition of each stage materialized through the real jobs, on a temporary DuckDB, with the
+Wikidata lookups held in memory (InMemoryWikidataSource) and no model."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from instructie_assets.clients import InMemoryWikidataSource
+from instructie_assets.definitions import build_definitions, build_resources
+from instructie_assets.partitions import theme_language_key
+from tests.assets.corpus import MIN_TOKENS, write_dump, write_wikidata
+
+PERSON = theme_language_key("person", "en")
+PLACE = theme_language_key("geographic_location", "en")
+
+
+class World:
+    """The corpus's database, exports and Definitions, and a way to run one job and read tables."""
+
+    def __init__(self, root):
+        self.root = root
+        self.db = str(root / "db.duckdb")
+        self.out = str(root / "exports")
+        self.tables_dir = write_wikidata(root / "wikidata")
+        resources = build_resources(self.db, [write_dump(root / "enwiki-test-pages-articles.xml.bz2")], "unused.json", self.out,
+                                    nli_model="none")
+        resources["wikidata"] = InMemoryWikidataSource(tables_dir=self.tables_dir)
+        self.resources = resources
+        self.defs = build_definitions(executor="in_process", resources=resources)
+        self.instance = dg.DagsterInstance.ephemeral()
+
+    def run(self, job: str, partition=None, run_config: dict | None = None, assets: list[str] | None = None):
+        result = self.defs.resolve_job_def(job).execute_in_process(
+            partition_key=partition, instance=self.instance, raise_on_error=False,
+            asset_selection=[dg.AssetKey(a) for a in assets] if assets else None,
+            run_config={"ops": {"paragraphs": {"config": {"min_tokens": MIN_TOKENS}}}} if job == "refresh_paragraphs" else (run_config or {}),
+        )
+        assert result.success, [str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure]
+        return result
+
+    def table(self, name: str, where: str = "true", params=()) -> pl.DataFrame:
+        con = duckdb.connect(self.db, read_only=True)
+        try:
+            return con.execute(f"SELECT * FROM main.{name} WHERE {where}", list(params)).pl()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="package")
+def world(tmp_path_factory) -> World:
+    """The build of the corpus, job by job as the runner orders them (en only; no Wikidata ingest:
+    the lookups come from memory)."""
+    w = World(tmp_path_factory.mktemp("asset-world"))
+    w.run("refresh_articles", "en")
+    for key in (PERSON, PLACE):
+        w.run("refresh_paragraphs", key)
+    w.run("find_duplicate_texts", "en")
+    w.checks = {}
+    for key in (PERSON, PLACE):
+        result = w.run("refresh_stages", key)
+        w.checks[str(key)] = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    result = w.run("refresh_dataset_card")
+    w.checks["card"] = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    return w
