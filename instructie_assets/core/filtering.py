@@ -62,9 +62,10 @@ def schema_reason(row: dict, schema: ThemeSchema) -> str | None:
     relation = schema.relation(row["relation"])
     if relation is None:
         return "schema"
-    if row["source"] == "alias":
-        return None if relation.from_aliases else "schema"
-    if row["property"] not in relation.properties:
+    if row["source"] == "alias":  # alias pairs: the relation must take aliases; their types are checked like any triple's
+        if not relation.from_aliases:
+            return "schema"
+    elif row["property"] not in relation.properties:
         return "schema"
     if not relation.allows(row["head_type"], row["tail_type"]):
         return "type"
