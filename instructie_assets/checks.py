@@ -11,7 +11,7 @@ import polars as pl
 
 from instructie_assets.clients import ExportSettings, ProjectFiles, QualitySettings
 from instructie_assets.core.quality import gold_scores, nli_coverage, partition_yield, repeated_exported_texts, schema_violations, spans_at_offsets
-from instructie_assets.partitions import theme_and_language, theme_language
+from instructie_assets.partitions import theme_language
 
 FILTERED = dict(asset="filtered_triples", partitions_def=theme_language)
 WITH_PARAGRAPHS = {"paragraphs": dg.AssetIn("paragraphs")}
@@ -19,9 +19,12 @@ WITH_PARAGRAPHS = {"paragraphs": dg.AssetIn("paragraphs")}
 
 @dg.asset_check(**FILTERED, blocking=True,
                 description="Kept triples whose relation, property or head/tail types the theme schema does not allow; must be 0.")
-def schema_and_type_violations(context: dg.AssetCheckExecutionContext, project: ProjectFiles, filtered_triples: pl.DataFrame) -> dg.AssetCheckResult:
-    theme, _ = theme_and_language(context)
-    violations = schema_violations(filtered_triples, project.load().schemas[theme])
+def schema_and_type_violations(project: ProjectFiles, filtered_triples: pl.DataFrame) -> dg.AssetCheckResult:
+    schemas = project.load().schemas
+    violations = {"schema": 0, "type": 0}
+    for (theme,), rows in filtered_triples.group_by(["theme"]):  # every row names its theme
+        for kind, n in schema_violations(rows, schemas[theme]).items():
+            violations[kind] += n
     return dg.AssetCheckResult(passed=sum(violations.values()) == 0, severity=dg.AssetCheckSeverity.ERROR,
                                metadata={f"{k}_violations": v for k, v in violations.items()})
 
@@ -80,9 +83,9 @@ def reported_metadata(context: dg.AssetCheckExecutionContext, asset: str, key: s
     not whether: the checks decide from the data); None when called outside a run."""
     try:
         instance = context.instance
-    except Exception:  # a check invoked directly, with no instance
+        partitions = [context.partition_key] if context.has_partition_key else None
+    except Exception:  # a check invoked directly: no run, no partition
         return None
-    partitions = [context.partition_key] if context.has_partition_key else None
     records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=partitions), limit=1).records
     if not records or records[0].asset_materialization is None:
         return None

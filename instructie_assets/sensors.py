@@ -11,8 +11,10 @@ reloads). An invalid edit requests nothing, says why, and keeps the old cursor, 
 the change.
 """
 
+import functools
 import hashlib
 import json
+import operator
 from pathlib import Path
 
 import dagster as dg
@@ -83,7 +85,7 @@ def changed_readers(old: dict[str, str], new: dict[str, str]) -> tuple[dict[str,
 def affected_partitions(readers: dict[str, set[str] | None], asset_graph) -> set[AssetKeyPartitionKey]:
     """The partitions of the build's assets downstream of each reader (for the given themes), each
     asset together with those it is computed with (a multi-asset runs whole)."""
-    build = set().union(*(job.selection.resolve(asset_graph) for job in BUILD_JOBS))
+    build = BUILD_SELECTION.resolve(asset_graph)
     out: set[AssetKeyPartitionKey] = set()
     for reader, themes in readers.items():
         keys = dg.AssetSelection.assets(reader).downstream().resolve(asset_graph) & build
@@ -100,8 +102,11 @@ def affected_partitions(readers: dict[str, set[str] | None], asset_graph) -> set
     return out
 
 
+BUILD_SELECTION = functools.reduce(operator.or_, (job.selection for job in BUILD_JOBS))
+
+
 @dg.sensor(
-    name="project_files_sensor", minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED,
+    name="project_files_sensor", minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED, asset_selection=BUILD_SELECTION,
     description="Re-materializes exactly what an edit of theme_schemas/ or resources/ affects, as one backfill in the graph's order.",
 )
 def project_files_sensor(context: dg.SensorEvaluationContext, project: ProjectFiles):

@@ -202,9 +202,14 @@ def test_theme_classifier_trains_on_the_sample_and_overrides_themes(built, tiny_
     model_dir = tmp_path / "theme-model"
     metrics = train_theme_classifier(options, tiny_nli_dir, str(model_dir), str(tmp_path / "theme-data"), size=480, epochs=2, device="cpu")
     assert metrics["train_rows"] + metrics["valid_rows"] == 48  # every KG-labelled sample paragraph (2 per theme x language)
-    assert 0.0 <= metrics["accuracy"] <= 1.0 and set(metrics["accuracy_by_theme"]) <= set(THEMES)
     schemas = load_project_config(SCHEMA_DIR, RESOURCE_DIR).schemas
     classifier = TransformersThemeClassifier(str(model_dir), {k: {s.cate_en, s.cate_zh} for k, s in schemas.items()}, device="cpu")
+    # the reported held-out accuracy is what the saved model scores on valid.jsonl, recomputed here
+    valid = read_jsonl(tmp_path / "theme-data" / "valid.jsonl")
+    assert len(valid) == metrics["valid_rows"] > 0
+    predicted = [theme for theme, _ in classifier.classify([r["text"] for r in valid])]
+    assert metrics["accuracy"] == pytest.approx(sum(p == r["label"] for p, r in zip(predicted, valid)) / len(valid))
+    assert set(metrics["accuracy_by_theme"]) == {r["label"] for r in valid}
     verdicts = classifier.classify(["Douglas Adams was an English author.", "火星是太阳系的第四颗行星。"])
     assert all(t in THEMES and 0 < s <= 1 for t, s in verdicts)
     options.theme_model, options.theme_mode, options.languages, options.themes = str(model_dir), "override", ["en"], ["person"]

@@ -3,15 +3,18 @@ Wikidata lookups held in memory (InMemoryWikidataSource) and no model."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from dagster_duckdb import DuckDBResource
 
 from instructie_assets.clients import InMemoryWikidataSource
 from instructie_assets.definitions import build_definitions, build_resources
 from instructie_assets.partitions import theme_language_key
-from tests.assets.corpus import MIN_TOKENS, write_dump, write_wikidata
+from tests.assets.corpus import write_dump, write_wikidata
 
 PERSON = theme_language_key("person", "en")
 PLACE = theme_language_key("geographic_location", "en")
@@ -36,7 +39,7 @@ class World:
         result = self.defs.resolve_job_def(job).execute_in_process(
             partition_key=partition, instance=self.instance, raise_on_error=False,
             asset_selection=[dg.AssetKey(a) for a in assets] if assets else None,
-            run_config={"ops": {"paragraphs": {"config": {"min_tokens": MIN_TOKENS}}}} if job == "refresh_paragraphs" else (run_config or {}),
+            run_config=run_config or {},
         )
         assert result.success, [str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure]
         return result
@@ -65,3 +68,44 @@ def world(tmp_path_factory) -> World:
     result = w.run("refresh_dataset_card")
     w.checks["card"] = {e.check_name: e for e in result.get_asset_check_evaluations()}
     return w
+
+
+class Recorder:
+    """Delegates to a connection or lookups object, writing down what is asked of it."""
+
+    def __init__(self, inner, calls: list):
+        self._inner, self._calls = inner, calls
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        if name == "execute":
+            def execute(sql, *args, **kwargs):
+                self._calls.append(sql)
+                return attr(sql, *args, **kwargs)
+            return execute
+        if callable(attr):
+            self._calls.append(name)
+        return attr
+
+
+CALLS: list = []  # what the recording resources saw since the last clear (module level: Dagster rebuilds resources)
+
+
+class RecordingDuckDB(DuckDBResource):
+    @contextmanager
+    def get_connection(self):
+        with super().get_connection() as conn:
+            yield Recorder(conn, CALLS)
+
+
+class RecordingWikidata(InMemoryWikidataSource):
+    @contextmanager
+    def lookups(self):
+        with super().lookups() as lookups:
+            yield Recorder(lookups, CALLS)
+
+
+def recording_definitions(world: World) -> dg.Definitions:
+    """The world's graph with resources that write down every SQL statement and Wikidata lookup."""
+    resources = {**world.resources, "duckdb": RecordingDuckDB(database=world.db), "wikidata": RecordingWikidata(tables_dir=world.tables_dir)}
+    return build_definitions(executor="in_process", resources=resources)

@@ -45,23 +45,33 @@ ENTITIES = [
 ]
 
 CHRONICLE = ("The Northam Chronicle is a weekly paper that has been printed in the old market square since the spring "
-             "of the year of its founding, for readers of the whole valley.")
+             "of the year of its founding, for readers of the whole valley. Its pages report on markets, weddings, harvests "
+             "and disputes, and the whole archive can be read in the public library.")
 PAGES = [
     (101, "Ada Example",
      "'''Ada Example''' (10 December 1815 – 27 November 1852) was an English writer who was born and died in Northam, "
-     "a market town of Kent County. She published three novels and many letters.\n\n"
-     "Ada Example studied at Northam College before she married Sea Example, which sailed from the harbour every spring.\n\n"
+     "a market town of Kent County. She published three novels and many letters. "
+     "Her letters describe long walks, quiet evenings and the changing light over the fields, and readers still enjoy "
+     "them today for their warmth and wit.\n\n"
+     "Ada Example studied at Northam College before she married Sea Example, which sailed from the harbour every spring. "
+     "The voyage was long and the weather was often rough, yet she wrote that the open water gave her more calm and more "
+     "ideas than any room on land could ever give to her.\n\n"
      + CHRONICLE),
     (113, "Ben Example",
-     "'''Ben Example''' (3 March 1820) was a painter who was born in Northam and worked there for all of his long life."),
+     "'''Ben Example''' (3 March 1820) was a painter who was born in Northam and worked there for all of his long life. "
+     "He painted the river, the hills and the people he met at the market, and many of his pictures hang today in small "
+     "galleries across the region and far beyond it."),
     (114, "Cara Example",
-     "'''Cara Example''' was a writer and the sister of [[Ben (painter)|Ben Example]]; she was born in Kent County and lived by the sea."),
+     "'''Cara Example''' was a writer and the sister of [[Ben (painter)|Ben Example]]; she was born in Kent County and lived by the sea. "
+     "Her stories follow fishing families through good years and bad ones, and they were read aloud in kitchens and "
+     "schools for a long time after she had gone, and some still are."),
     (102, "Northam",
-     "'''Northam''' is a market town in the south with about four thousand people and an old stone bridge over the river.\n\n"
+     "'''Northam''' is a market town in the south with about four thousand people and an old stone bridge over the river. "
+     "Farmers bring their goods to the square on most mornings, and in summer visitors walk along the banks to watch the "
+     "boats and the birds until the light fades in the evening.\n\n"
      + CHRONICLE),
 ]
 REDIRECTS = [("Ben (painter)", "Ben Example", "en")]  # Cara's link goes through it
-MIN_TOKENS = 10  # ParagraphConfig.min_tokens for these short paragraphs
 
 
 def write_dump(path: Path) -> str:
