@@ -137,18 +137,22 @@ def build_plan(defs: dg.Definitions, options: BuildOptions, languages: list[str]
     return plan
 
 
+def run_plan(defs: dg.Definitions, plan: list[tuple[str, list]], instance, progress: bool = False) -> list[CheckOutcome]:
+    """Run each job of the plan once per partition key, in order; the asset check outcomes of every run."""
+    outcomes = []
+    for name, keys in plan:
+        for key in tqdm(keys, desc=name, disable=not progress or len(keys) < 2):
+            outcomes += _run(defs, name, instance, partition_key=key)[0]
+    return outcomes
+
+
 def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     """Materialize everything the options select; returns the asset check outcomes of every partition."""
     os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
     resources = _resources(options)
     defs = _definitions(options, resources)
-    instance = _instance()
     languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
-    outcomes = []
-    for name, keys in build_plan(defs, options, languages):
-        for key in tqdm(keys, desc=name, disable=not progress or len(keys) < 2):
-            outcomes += _run(defs, name, instance, partition_key=key)[0]
-    return outcomes
+    return run_plan(defs, build_plan(defs, options, languages), _instance(), progress)
 
 
 def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:

@@ -42,7 +42,10 @@ def test_the_order_comes_from_the_graph_not_from_a_list(tmp_path, dumps, monkeyp
     assert [name for name, _ in build_plan(defs, o, ["en"])] == ["refresh_articles"]
 
 
-def test_a_build_runs_named_jobs_in_order(tmp_path, dumps, monkeypatch):
+@pytest.mark.slow
+def test_a_build_from_the_dumps_runs_named_jobs_in_order(tmp_path, dumps, monkeypatch):
+    """runner.build end to end on the written corpus, from its Wikidata JSON dump and Wikipedia XML
+    (tests/assets runs the same plan with the lookups in memory)."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))

@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from instructie_assets.clients import InMemoryWikidataSource
 from instructie_assets.definitions import build_definitions, build_resources
 from instructie_assets.partitions import theme_language_key
+from instructie_assets.runner import BuildOptions, build_plan, run_plan
 from tests.assets.corpus import write_dump, write_wikidata
 
 PERSON = theme_language_key("person", "en")
@@ -54,19 +55,16 @@ class World:
 
 @pytest.fixture(scope="package")
 def world(tmp_path_factory) -> World:
-    """The build of the corpus, job by job as the runner orders them (en only; no Wikidata ingest:
-    the lookups come from memory)."""
+    """The build of the corpus as the runner plans and runs it (en, two themes; the Wikidata lookups
+    come from memory, so no ingest job)."""
     w = World(tmp_path_factory.mktemp("asset-world"))
-    w.run("refresh_articles", "en")
-    for key in (PERSON, PLACE):
-        w.run("refresh_paragraphs", key)
-    w.run("find_duplicate_texts", "en")
+    options = BuildOptions(wikipedia=[], wikidata="", db=w.db, out_dir=w.out, themes=["person", "geographic_location"], languages=["en"],
+                           skip_wikidata=True)
+    w.plan = build_plan(w.defs, options, ["en"])
+    outcomes = run_plan(w.defs, w.plan, w.instance)
     w.checks = {}
-    for key in (PERSON, PLACE):
-        result = w.run("refresh_stages", key)
-        w.checks[str(key)] = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    result = w.run("refresh_dataset_card")
-    w.checks["card"] = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    for o in outcomes:
+        w.checks.setdefault(o.partition if o.partition != "None" else "card", {})[o.check] = o
     return w
 
 

@@ -179,14 +179,23 @@ def test_dataset_card_counts_every_partition(world):
     assert json.loads((Path(world.out) / "schema_en.json").read_text(encoding="utf-8"))["Person"][0] == "place of birth"
 
 
+def test_runs_carry_their_jobs_names_in_the_graphs_order(world):
+    runs = sorted(world.instance.get_runs(), key=lambda r: world.instance.get_run_record_by_id(r.run_id).create_timestamp)
+    assert [(r.job_name, r.tags.get("dagster/partition", "")) for r in runs][:7] == [
+        ("refresh_articles", "en"), ("refresh_paragraphs", "en|geographic_location"), ("refresh_paragraphs", "en|person"),
+        ("find_duplicate_texts", "en"), ("refresh_stages", "en|geographic_location"), ("refresh_stages", "en|person"),
+        ("refresh_dataset_card", ""),
+    ]
+
+
 def test_checks_ran_with_their_jobs(world):
     person = world.checks[str(PERSON)]
     assert {k: v.passed for k, v in person.items()} == {
         "schema_and_type_violations": True, "spans_at_offsets": True, "yield_and_diversity": True, "gold_f1": True,
         "nli_applied": False,  # no model: the 11 triples that reach the NLI rule carry no score
     }
-    assert person["nli_applied"].metadata["eligible"].value == 11 and person["nli_applied"].metadata["scored"].value == 0
-    assert person["nli_applied"].metadata["nli"].value.startswith("not applied")
+    assert person["nli_applied"].metadata["eligible"] == 11 and person["nli_applied"].metadata["scored"] == 0
+    assert person["nli_applied"].metadata["nli"].startswith("not applied")
     assert world.checks["card"]["texts_unique_across_partitions"].passed
 
 
