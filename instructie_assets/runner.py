@@ -17,6 +17,7 @@ import dagster as dg
 import duckdb
 from tqdm import tqdm
 
+from instructie_assets.assets.theme_training import theme_classifier_model, training_run_config
 from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.definitions import build_definitions, build_resources
 from instructie_assets.jobs import BUILD_JOBS, DUMP_JOBS, ingest_wikidata_job, train_theme_classifier_job
@@ -169,12 +170,10 @@ def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
 def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
                            device: str = "auto") -> dict:
     """Materialize the training set and the fine-tuned classifier on an already built database."""
-    _, result = _run(_definitions(options), train_theme_classifier_job.name, _instance(), run_config={"ops": {
-        "theme_training_set": {"config": {"size": size, "data_dir": data_dir}},
-        "theme_classifier_model": {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs, "device": device}},
-    }})
-    materialization = result.asset_materializations_for_node("theme_classifier_model")[0]
-    return {k: v.value for k, v in materialization.metadata.items()}
+    _, result = _run(_definitions(options), train_theme_classifier_job.name, _instance(),
+                     run_config=training_run_config(size, data_dir, base_model, model_dir, epochs, device))
+    (materialization,) = [m for m in result.get_asset_materialization_events() if m.asset_key == theme_classifier_model.key]
+    return {k: v.value for k, v in materialization.materialization.metadata.items()}
 
 
 def summary(db: str) -> list[dict]:

@@ -79,3 +79,12 @@ def theme_classifier_model(context: dg.AssetExecutionContext, config: ThemeModel
         "accuracy": metrics["accuracy"], "accuracy_by_theme": dg.MetadataValue.json(metrics["accuracy_by_theme"]),
         "train_rows": metrics["train_rows"], "valid_rows": metrics["valid_rows"], "final_loss": metrics["final_loss"], "device": metrics["device"],
     })
+
+
+def training_run_config(size: int, data_dir: str, base_model: str, model_dir: str, epochs: int, device: str) -> dict:
+    """The run config of the `train_theme_classifier` job for these knobs."""
+    return {"ops": {
+        theme_training_set.op.name: {"config": {"size": size, "data_dir": data_dir}},
+        theme_classifier_model.op.name: {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs,
+                                                    "device": device}},
+    }}
