@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from tests.assets.conftest import PERSON
 
