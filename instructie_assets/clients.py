@@ -9,10 +9,11 @@ from typing import Literal
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from instructie_assets.core.articles import REDIRECT_SCHEMA
 from instructie_assets.core.knowledge import InMemoryWikidata, WikidataLookups
+from instructie_assets.core.duckdb_tables import private_staging
+from instructie_assets.core.lake import LakeLocation, lake_cursor, lake_location
 from instructie_assets.core.models import ModelLoadError
 from instructie_assets.core.ner import NerModel, TransformersNer
 from instructie_assets.core.nli import DEFAULT_NLI_MODEL, LexicalNli, NliModel, NliTemplates, TransformersNli, load_nli_templates
@@ -22,6 +23,34 @@ from instructie_assets.core.wikidata import TABLE_SCHEMAS
 from instructie_assets.core.wikitext import dump_language
 from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
+
+
+class DuckLakeResource(dg.ConfigurableResource):
+    """The tables: a DuckLake queried with DuckDB (`core/lake.py`). `db` is a directory (the embedded
+    lake: SQLite catalog + Parquet files) or `postgres:<connection string>` with a shared `data_path`
+    (a directory every machine mounts, or s3://bucket/prefix/). `allow_empty` lets a run replace
+    non-empty tables or partitions with empty ones (refused otherwise)."""
+
+    db: str
+    data_path: str = ""
+    staging_dir: str = ""
+    allow_empty: bool = False
+
+    def location(self) -> LakeLocation:
+        return lake_location(self.db, self.data_path, self.staging_dir)
+
+    @contextmanager
+    def get_connection(self):
+        """A DuckDB cursor with the lake in use (`main.<table>`); the process keeps one instance per lake."""
+        cursor = lake_cursor(self.location())
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def staging(self, run_id: str, name: str):
+        """A staging directory private to this step of this run, removed when it ends (a context manager)."""
+        return private_staging(self.location().staging_dir, run_id, name)
 
 
 class DumpSources(dg.ConfigurableResource):
@@ -49,10 +78,10 @@ class WikidataSource(dg.ConfigurableResource):
 
 
 class DuckDBWikidataSource(WikidataSource):
-    """The ingested `wikidata_*` tables and `wikipedia_redirects`, queried on a connection of `duckdb`
-    (the same database the run writes)."""
+    """The ingested `wikidata_*` tables and `wikipedia_redirects`, queried on a cursor of `duckdb`
+    (the lake the run writes)."""
 
-    duckdb: DuckDBResource
+    duckdb: DuckLakeResource
 
     @contextmanager
     def lookups(self) -> Iterator[WikidataLookups]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from instructie_assets.assets import dumps, exports, stages, theme_training
 from instructie_assets.checks import CHECKS
@@ -13,7 +12,8 @@ from instructie_assets.jobs import JOBS
 from instructie_assets.sensors import project_files_sensor
 from instructie_assets.io_managers import InstructieIOManager
 from instructie_assets.clients import (
-    DuckDBWikidataSource, DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings,
+    DuckDBWikidataSource, DuckLakeResource, DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings,
+    ThemeClassifierSettings,
 )
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
@@ -29,14 +29,16 @@ ASSETS = build_assets()
 def build_resources(
     db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
     nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
-    theme_model: str | None = None, theme_mode: str = "fallback",
+    theme_model: str | None = None, theme_mode: str = "fallback", data_path: str = "", allow_empty: bool = False,
 ) -> dict:
-    database = DuckDBResource(database=db)
+    """`db`: the lake (a directory, or postgres:<dsn> with `data_path`; see core/lake.py)."""
+    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty)
+    location = lake.location()
     return {
-        "io_manager": InstructieIOManager(database=db, schema="main"),
-        "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(os.path.dirname(os.path.abspath(db)), ".dagster_storage")),
-        "duckdb": database,
-        "wikidata": DuckDBWikidataSource(duckdb=database),
+        "io_manager": InstructieIOManager(lake=lake),
+        "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(location.directory or location.staging_dir, "dagster_storage")),
+        "duckdb": lake,
+        "wikidata": DuckDBWikidataSource(duckdb=lake),
         "dumps": DumpSources(wikipedia=wikipedia, wikidata=wikidata, tolerant=tolerant, workers=workers),
         "project": ProjectFiles(),
         "exports": ExportSettings(out_dir=out_dir),
@@ -96,7 +98,9 @@ defs = build_definitions(
     executor_config=os.environ.get("INSTRUCTIE_EXECUTOR_CONFIG"),
     # INSTRUCTIE_WIKIDATA_SHARDS=N: the Wikidata tables as N partitions K-of-N (one per worker or machine)
     wikidata_shards=int(os.environ.get("INSTRUCTIE_WIKIDATA_SHARDS", "1")),
-    db=os.environ.get("INSTRUCTIE_DB", "data/instructie.duckdb"),
+    db=os.environ.get("INSTRUCTIE_DB", "data/instructie"),
+    data_path=os.environ.get("INSTRUCTIE_DATA_PATH", ""),
+    allow_empty=os.environ.get("INSTRUCTIE_ALLOW_EMPTY", "") in ("1", "true", "yes"),
     wikipedia=[p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", ",".join(SAMPLE_WIKIPEDIA)).split(",") if p],
     wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),
     out_dir=os.environ.get("INSTRUCTIE_EXPORT_DIR", "data/exports"),

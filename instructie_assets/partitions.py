@@ -57,3 +57,14 @@ def selected_partition_keys(partitions_def: dg.PartitionsDefinition | None, them
         return [k for k in partitions_def.get_partition_keys()
                 if k.keys_by_dimension["theme"] in themes and k.keys_by_dimension["language"] in languages]
     return [k for k in partitions_def.get_partition_keys() if k in languages or k in shards]
+
+
+def run_lock_unit(key) -> str | None:
+    """The unit of work (core/run_locks.py) a run of this partition key writes: `wikidata-K-of-N` (a
+    shard), `language-<lang>` (a language's articles, redirects and duplicate texts),
+    `partition-<theme>-<lang>`; None for an unpartitioned run (the card: the later run's card wins whole)."""
+    if key is None:
+        return None
+    if isinstance(key, dg.MultiPartitionKey):
+        return f"partition-{key.keys_by_dimension['theme']}-{key.keys_by_dimension['language']}"
+    return f"language-{key}" if key in LANGUAGES else f"wikidata-{key}"

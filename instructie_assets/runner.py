@@ -14,14 +14,15 @@ from graphlib import TopologicalSorter
 from typing import Literal
 
 import dagster as dg
-import duckdb
 from tqdm import tqdm
 
 from instructie_assets.assets.theme_training import theme_classifier_model, training_run_config
+from instructie_assets.core.lake import lake_cursor, lake_location, table_exists
+from instructie_assets.core.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.definitions import build_definitions, build_resources
 from instructie_assets.jobs import BUILD_JOBS, DUMP_JOBS, ingest_wikidata_job, train_theme_classifier_job
-from instructie_assets.partitions import THEMES, parse_shard, selected_partition_keys, shard_keys
+from instructie_assets.partitions import THEMES, parse_shard, run_lock_unit, selected_partition_keys, shard_keys
 
 
 class BuildError(RuntimeError):
@@ -46,6 +47,9 @@ class BuildOptions:
     theme_mode: Literal["fallback", "override", "per_paragraph"] = "fallback"
     stop_after: Literal["", "dumps"] = ""  # "dumps": only the Wikidata and Wikipedia readers
     wikidata_shards: int = 1  # the Wikidata dump read as this many shards, one run each
+    data_path: str = ""  # with a postgres: catalog in `db`, where the Parquet files go (shared path or s3://...)
+    allow_empty: bool = False  # let empty results replace non-empty tables (refused otherwise)
+    wait: bool = False  # wait for another run writing the same units instead of failing at once
 
     def __post_init__(self) -> None:
         if self.theme_mode not in ("fallback", "override", "per_paragraph"):
@@ -58,12 +62,18 @@ def _resources(options: BuildOptions) -> dict:
     return build_resources(
         options.db, options.wikipedia, options.wikidata, options.out_dir, tolerant=options.tolerant, gold=options.gold,
         nli_model=options.nli_model, ner_model=options.ner_model, workers=options.workers,
-        theme_model=options.theme_model, theme_mode=options.theme_mode,
+        theme_model=options.theme_model, theme_mode=options.theme_mode, data_path=options.data_path, allow_empty=options.allow_empty,
     )
 
 
 def _definitions(options: BuildOptions, resources: dict | None = None) -> dg.Definitions:
     return build_definitions(executor="in_process", wikidata_shards=options.wikidata_shards, resources=resources or _resources(options))
+
+
+def _locked(options: BuildOptions, units: list[str]) -> RunLocks:
+    """The run locks of the units a run writes, taken (or LockHeldError; see core/run_locks.py)."""
+    return RunLocks(lake_location(options.db, options.data_path), units).acquire(
+        wait=options.wait, say=lambda line: print(f"instructie: {line}", flush=True))
 
 
 def _instance() -> dg.DagsterInstance:
@@ -149,11 +159,13 @@ def run_plan(defs: dg.Definitions, plan: list[tuple[str, list]], instance, progr
 
 def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     """Materialize everything the options select; returns the asset check outcomes of every partition."""
-    os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
     resources = _resources(options)
     defs = _definitions(options, resources)
     languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
-    return run_plan(defs, build_plan(defs, options, languages), _instance(), progress)
+    plan = build_plan(defs, options, languages)
+    units = sorted({unit for _, keys in plan for key in keys if (unit := run_lock_unit(key))})
+    with _locked(options, units):
+        return run_plan(defs, plan, _instance(), progress)
 
 
 def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
@@ -162,9 +174,9 @@ def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
         _, n = parse_shard(shard)
     except ValueError as exc:
         raise BuildError(str(exc)) from None
-    os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
     options.wikidata_shards = n
-    _run(_definitions(options), ingest_wikidata_job.name, _instance(), partition_key=shard)
+    with _locked(options, [run_lock_unit(shard)]):
+        _run(_definitions(options), ingest_wikidata_job.name, _instance(), partition_key=shard)
 
 
 def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
@@ -176,9 +188,27 @@ def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: st
     return {k: v.value for k, v in materialization.materialization.metadata.items()}
 
 
-def summary(db: str) -> list[dict]:
+def theme_changes(options: BuildOptions) -> list[str]:
+    """Lines reporting a theme set that differs from the database's: a new theme_schemas/ file adds
+    partitions; a theme with rows but no schema file is no longer built (its rows stay, its exports are
+    removed by the card)."""
+    con = lake_cursor(lake_location(options.db, options.data_path))
+    try:
+        if not table_exists(con, "paragraphs"):
+            return []
+        stored = {t for (t,) in con.execute("SELECT DISTINCT theme FROM main.paragraphs").fetchall()}
+    finally:
+        con.close()
+    lines = [f"theme_schemas/{t}.yaml: a new theme: this build adds its partitions ({', '.join(f'{t}|{lang}' for lang in LANGUAGES)})"
+             for t in sorted(set(THEMES) - stored) if stored]
+    lines += [f"theme {t}: rows in the database but no theme_schemas/{t}.yaml: it is no longer built (its rows stay; its exports are removed)"
+              for t in sorted(stored - set(THEMES))]
+    return lines
+
+
+def summary(db: str, data_path: str = "") -> list[dict]:
     """Per partition: paragraphs, triples kept, triples dropped by reason."""
-    con = duckdb.connect(db, read_only=True)
+    con = lake_cursor(lake_location(db, data_path))
     try:
         paragraphs = dict(
             ((t, lang), n) for t, lang, n in con.execute("SELECT theme, language, count(*) FROM main.paragraphs GROUP BY ALL").fetchall()

@@ -5,10 +5,10 @@ import gzip
 import json
 
 import dagster as dg
-import duckdb
 import pytest
 
 from instructie_assets import jobs, runner
+from instructie_assets.core.lake import lake_cursor, lake_location
 from instructie_assets.runner import BuildOptions, build, build_plan, ingest_wikidata_shard, job_order
 from tests.assets.corpus import ENTITIES, write_dump
 
@@ -24,7 +24,7 @@ def dumps(tmp_path_factory):
 
 def options(tmp_path, dumps, **kw) -> BuildOptions:
     wikipedia, wikidata = dumps
-    return BuildOptions(wikipedia=[wikipedia], wikidata=wikidata, db=str(tmp_path / "db.duckdb"), out_dir=str(tmp_path / "out"),
+    return BuildOptions(wikipedia=[wikipedia], wikidata=wikidata, db=str(tmp_path / "lake"), out_dir=str(tmp_path / "out"),
                         nli_model="none", **kw)
 
 
@@ -60,7 +60,7 @@ def test_a_build_from_the_dumps_runs_named_jobs_in_order(tmp_path, dumps, monkey
     ]
     assert {(c.partition, c.check) for c in checks if c.check == "schema_and_type_violations"} == {
         ("en|geographic_location", "schema_and_type_violations"), ("en|person", "schema_and_type_violations")}
-    con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
+    con = lake_cursor(lake_location(str(tmp_path / "lake")))
     try:
         assert con.execute("SELECT paragraph_id, kept_paragraph_id FROM main.duplicate_texts").fetchall() == [("en:102:1", "en:101:2")]
         assert con.execute("SELECT count(*) FROM main.filtered_triples WHERE drop_reason IS NULL").fetchone() == (11,)
@@ -72,7 +72,7 @@ def test_one_wikidata_shard_without_environment_variables(tmp_path, dumps, monke
     monkeypatch.delenv("INSTRUCTIE_WIKIDATA_SHARDS", raising=False)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     ingest_wikidata_shard(options(tmp_path, dumps), "1-of-2")
-    con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
+    con = lake_cursor(lake_location(str(tmp_path / "lake")))
     try:
         shards, labels = con.execute("SELECT list_sort(list(DISTINCT shard)), count(*) FROM main.wikidata_labels").fetchone()
     finally:

@@ -1,18 +1,18 @@
 """The six KG2Instruction stages, partitioned by theme x language; thin wrappers over core."""
 
+from collections import Counter
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import DumpSources, NerSettings, NliSettings, ProjectFiles, ThemeClassifierSettings, WikidataSource
+from instructie_assets.clients import DuckLakeResource, DumpSources, NerSettings, NliSettings, ProjectFiles, ThemeClassifierSettings, WikidataSource
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
 from instructie_assets.core.articles import ARTICLE_SCHEMA, paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
 from instructie_assets.core.filtering import drop_counts, filter_triples
 from instructie_assets.core.instructions import InstructionOptions, build_records
 from instructie_assets.core.matching import TRANSITIVE_RELATIONS, match_triples, reduce_transitive
-from instructie_assets.core.mentions import find_mentions
+from instructie_assets.core.mentions import find_mentions, mention_counts
 from instructie_assets.core.nli import nli_scores
 from instructie_assets.jobs import DUPLICATE_TEXTS, KG2INSTRUCTION, PARAGRAPHS
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, THEMES, language_partitions, theme_and_language, theme_language
@@ -44,7 +44,7 @@ def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValu
 
 @dg.asset(deps=language_deps("articles"), **{**STAGE, "group_name": PARAGRAPHS})
 def paragraphs(
-    context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckDBResource, dumps: DumpSources,
+    context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckLakeResource, dumps: DumpSources,
     project: ProjectFiles, theme_classifier: ThemeClassifierSettings,
 ) -> pl.DataFrame:
     """One paragraph of 50-512 tokens of an article of this theme, with its link anchors and offsets."""
@@ -65,11 +65,17 @@ def paragraphs(
                 counted[0] += articles.height
                 yield articles.with_columns(pl.lit(theme).alias("theme")) if classifier else articles
 
-        df = paragraphs_of(batches(), theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer)
+        dropped: Counter = Counter()
+        df = paragraphs_of(batches(), theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer,
+                           keep_lists=config.keep_lists, merge_short=config.merge_short, dropped_templates=dropped)
     if classifier and df.height:
         verdicts = classifier.classify(df["text"].to_list())
         df = df.filter(pl.Series([t == theme and s >= theme_classifier.min_score for t, s in verdicts]))
     context.add_output_metadata({"rows": df.height, "articles": counted[0], "themes_from": status,
+                                 # templates in running text the wikitext reader does not render (add the
+                                 # frequent ones to resources/wikitext_templates.yaml)
+                                 "dropped_templates": dg.MetadataValue.json(dict(dropped.most_common(50))),
+                                 "dropped_template_uses": sum(dropped.values()),
                                  "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
     return df
 
@@ -77,18 +83,19 @@ def paragraphs(
 @dg.asset(deps=[*language_deps("wikipedia_redirects"), *wikidata_deps(
     "wikidata_sitelinks", "wikidata_labels", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims")], **STAGE)
 def entity_mentions(context: dg.AssetExecutionContext, wikidata: WikidataSource, ner: NerSettings, paragraphs: pl.DataFrame) -> pl.DataFrame:
-    """One mention (span, surface, source, candidate QIDs or value statements) in a paragraph."""
+    """One mention (span, surface, mention source, candidate QIDs or value statements, drop reason) in a paragraph."""
     _, language = theme_and_language(context)
     model, ner_status = ner.load()
     spans = None
     if model is not None and paragraphs.height:
         ids, texts = paragraphs["paragraph_id"].to_list(), paragraphs["text"].to_list()
         spans = dict(zip(ids, model.spans(texts)))
+    counts: Counter = Counter()
     with wikidata.lookups() as lookups:
-        df = find_mentions(paragraphs, lookups, language, ner_spans=spans)
-    by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
+        df = find_mentions(paragraphs, lookups, language, ner_spans=spans, counts=counts)
     context.add_output_metadata({"rows": df.height, "ner": ner_status,
-                                 "ner_spans": sum(len(v) for v in spans.values()) if spans else 0, "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["paragraph_id", "surface", "source", "candidate_qids"])})
+                                 "ner_spans": sum(len(v) for v in spans.values()) if spans else 0, **mention_counts(df, counts),
+                                 "preview": preview(df, ["paragraph_id", "surface", "mention_source", "candidate_qids", "drop_reason"])})
     return df
 
 
@@ -108,17 +115,20 @@ def resolved_entities(
 
 @dg.asset(deps=wikidata_deps("wikidata_item_claims", "wikidata_labels"), **STAGE)
 def candidate_triples(
-    context: dg.AssetExecutionContext, wikidata: WikidataSource, project: ProjectFiles, resolved_entities: pl.DataFrame
+    context: dg.AssetExecutionContext, wikidata: WikidataSource, project: ProjectFiles, resolved_entities: pl.DataFrame,
+    paragraphs: pl.DataFrame,
 ) -> pl.DataFrame:
     """One Wikidata statement (or alias pair) between entities/values of a paragraph, with lineage."""
     theme, language = theme_and_language(context)
     config = project.load()
     with wikidata.lookups() as lookups:
-        matched = match_triples(resolved_entities, lookups, config.schemas[theme], config.relation_map, language)
+        matched = match_triples(resolved_entities, paragraphs, lookups, config.schemas[theme], config.relation_map, language)
     df = reduce_transitive(matched, TRANSITIVE_RELATIONS)
-    by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
+    by_kind = {k: int(v) for k, v in df.group_by("statement_kind").len().iter_rows()} if df.height else {}
+    by_evidence = {k: int(v) for k, v in df.group_by("evidence_kind").len().iter_rows()} if df.height else {}
     context.add_output_metadata({"rows": df.height, "transitive_shortcuts_dropped": matched.height - df.height,
-                                 "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["head", "relation", "tail", "property", "source"])})
+                                 "by_statement_kind": dg.MetadataValue.json(by_kind), "by_evidence_kind": dg.MetadataValue.json(by_evidence),
+                                 "preview": preview(df, ["head", "relation", "tail", "property", "statement_kind", "evidence_kind"])})
     return df
 
 
@@ -127,7 +137,7 @@ def filtered_triples(
     context: dg.AssetExecutionContext, config: FilterConfig, project: ProjectFiles, nli: NliSettings,
     candidate_triples: pl.DataFrame, paragraphs: pl.DataFrame,
 ) -> pl.DataFrame:
-    """One candidate triple with its drop reason (null when kept) after schema, type, NLI and sampling."""
+    """One candidate triple with its drop reason (null when kept): schema, type, mention, value, evidence, duplicate, NLI, sampling."""
     theme, language = theme_and_language(context)
     project_config = project.load()
     schema = project_config.schemas[theme]
@@ -136,12 +146,8 @@ def filtered_triples(
     if model is not None:
         templates = project.nli_templates(project_config)
         texts = dict(paragraphs.select("paragraph_id", "text").iter_rows())
-        scorer = lambda rows: nli_scores(rows, texts, model, templates, language, theme)  # noqa: E731
-    df = filter_triples(
-        candidate_triples, schema, language, nli=scorer, nli_threshold=config.nli_threshold,
-        sampling_threshold=config.sampling_threshold, sampling_exponent=config.sampling_exponent, seed=config.seed,
-        refine_dates=config.refine_dates,
-    )
+        scorer = lambda rows: nli_scores(rows, texts, model, templates, language, theme, config.nli_premise)  # noqa: E731
+    df = filter_triples(candidate_triples, schema, language, nli=scorer, options=config.options())
     if model is None:
         context.log.warning(f"filtered_triples {theme}/{language}: NLI {nli_status}")
     scored = df.filter(pl.col("nli_score").is_not_null())
@@ -158,7 +164,7 @@ DUPLICATE_TEXTS_SCHEMA = {"paragraph_id": pl.String, "theme": pl.String, "kept_p
 
 @dg.asset(deps=[dg.AssetDep("paragraphs", partition_mapping=BY_LANGUAGE_MAPPING)], partitions_def=language_partitions,
           metadata={"partition_expr": "language"}, group_name=DUPLICATE_TEXTS)
-def duplicate_texts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
+def duplicate_texts(context: dg.AssetExecutionContext, duckdb: DuckLakeResource) -> pl.DataFrame:
     """One paragraph whose text a paragraph with a smaller id holds already (in any theme of its
     language): identical texts are exported once, by the paragraph with the smallest id."""
     language = context.partition_key

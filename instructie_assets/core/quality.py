@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from instructie_assets.core.evaluation import Counts, normalize, triple_prf
-from instructie_assets.core.filtering import DROP_REASONS
-from instructie_assets.core.schemas import ANY_TYPE, ThemeSchema
+from instructie_assets.core.drop_reasons import TRIPLE_DROP_REASONS
+from instructie_assets.core.schemas import ANY_TYPE, LANGUAGES, ThemeSchema
 
 ALIAS_SOURCE = "<alias>"  # stands for "from the entity's aliases" where a property id would stand
 
@@ -26,30 +26,33 @@ def kept(filtered: pl.DataFrame) -> pl.DataFrame:
 
 
 def allowed_statements(schema: ThemeSchema) -> pl.DataFrame:
-    """The theme schema as a table: one row per (relation, source, head type, tail type) it allows.
-    `source` is a property id, or ALIAS_SOURCE for relations fed by aliases; a type is a coarse type
-    key or ANY_TYPE."""
+    """The theme schema as a table: one row per (relation, language, source, head type, tail type) it
+    allows. `source` is a property id (the relation's properties in that language), or ALIAS_SOURCE for
+    relations fed by aliases; a type is a coarse type key or ANY_TYPE."""
     rows = [
-        (r.name_en, source, head, tail)
+        (r.name_en, language, source, head, tail)
         for r in schema.relations
-        for source in (*r.properties, *([ALIAS_SOURCE] if r.from_aliases else []))
+        for language in LANGUAGES
+        for source in (*r.properties_for(language), *([ALIAS_SOURCE] if r.from_aliases else []))
         for head in r.head_types
         for tail in r.tail_types
     ]
-    return pl.DataFrame(rows, schema={"relation": pl.String, "source": pl.String, "head_type": pl.String, "tail_type": pl.String}, orient="row")
+    return pl.DataFrame(rows, schema={"relation": pl.String, "language": pl.String, "source": pl.String, "head_type": pl.String,
+                                      "tail_type": pl.String}, orient="row")
 
 
 def schema_violations(filtered: pl.DataFrame, schema: ThemeSchema) -> dict[str, int]:
-    """Kept triples that break the theme schema: `schema`, the relation or the property (or alias
-    source) it came from is not listed; `type`, listed but no allowed head/tail type pair fits."""
+    """Kept triples that break the theme schema: `schema`, the relation or the property (in the triple's
+    language; or alias source) it came from is not listed; `type`, listed but no allowed head/tail type pair fits."""
     allowed = allowed_statements(schema)
     triples = kept(filtered).with_row_index("row").select(
-        "row", "relation", "head_type", "tail_type",
-        pl.when(pl.col("source") == "alias").then(pl.lit(ALIAS_SOURCE)).otherwise(pl.col("property")).alias("statement_source"),
+        "row", "relation", "language", "head_type", "tail_type",
+        pl.when(pl.col("statement_kind") == "alias").then(pl.lit(ALIAS_SOURCE)).otherwise(pl.col("property")).alias("statement_source"),
     )
-    listed = triples.join(allowed.select("relation", "source").unique(), left_on=["relation", "statement_source"],
-                          right_on=["relation", "source"], how="semi")
-    fitting = listed.join(allowed, left_on=["relation", "statement_source"], right_on=["relation", "source"], suffix="_allowed").filter(
+    keys = ["relation", "language", "statement_source"]
+    allowed_keys = ["relation", "language", "source"]
+    listed = triples.join(allowed.select(allowed_keys).unique(), left_on=keys, right_on=allowed_keys, how="semi")
+    fitting = listed.join(allowed, left_on=keys, right_on=allowed_keys, suffix="_allowed").filter(
         ((pl.col("head_type_allowed") == ANY_TYPE) | (pl.col("head_type_allowed") == pl.col("head_type")))
         & ((pl.col("tail_type_allowed") == ANY_TYPE) | (pl.col("tail_type_allowed") == pl.col("tail_type")))
     )["row"].n_unique()
@@ -99,7 +102,7 @@ def partition_yield(filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> Yield:
     """Triples per paragraph, drop rate by reason (of all candidates), distinct label combinations."""
     k = kept(filtered)
     n = filtered.height
-    rates = {r: (filtered.filter(pl.col("drop_reason") == r).height / n if n else 0.0) for r in DROP_REASONS}
+    rates = {r: (filtered.filter(pl.col("drop_reason") == r).height / n if n else 0.0) for r in TRIPLE_DROP_REASONS}
     combos = (
         k.group_by("paragraph_id").agg(pl.col("relation").unique().sort().str.join("|").alias("combo"))["combo"].n_unique()
         if k.height else 0

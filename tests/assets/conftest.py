@@ -1,4 +1,4 @@
-"""One partition of each stage materialized through the real jobs, on a temporary DuckDB, with the
+"""One partition of each stage materialized through the real jobs, on a temporary lake, with the
 Wikidata lookups held in memory (InMemoryWikidataSource) and no model."""
 
 from __future__ import annotations
@@ -6,12 +6,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
-from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import InMemoryWikidataSource
+from instructie_assets.clients import DuckLakeResource, InMemoryWikidataSource
+from instructie_assets.core.lake import lake_cursor, lake_location
 from instructie_assets.definitions import build_definitions, build_resources
 from instructie_assets.partitions import theme_language_key
 from instructie_assets.runner import BuildOptions, build_plan, run_plan
@@ -22,11 +21,11 @@ PLACE = theme_language_key("geographic_location", "en")
 
 
 class World:
-    """The corpus's database, exports and Definitions, and a way to run one job and read tables."""
+    """The corpus's lake, exports and Definitions, and a way to run one job and read tables."""
 
     def __init__(self, root):
         self.root = root
-        self.db = str(root / "db.duckdb")
+        self.db = str(root / "lake")
         self.out = str(root / "exports")
         self.tables_dir = write_wikidata(root / "wikidata")
         resources = build_resources(self.db, [write_dump(root / "enwiki-test-pages-articles.xml.bz2")], "unused.json", self.out,
@@ -46,7 +45,7 @@ class World:
         return result
 
     def table(self, name: str, where: str = "true", params=()) -> pl.DataFrame:
-        con = duckdb.connect(self.db, read_only=True)
+        con = lake_cursor(lake_location(self.db))
         try:
             return con.execute(f"SELECT * FROM main.{name} WHERE {where}", list(params)).pl()
         finally:
@@ -89,7 +88,7 @@ class Recorder:
 CALLS: list = []  # what the recording resources saw since the last clear (module level: Dagster rebuilds resources)
 
 
-class RecordingDuckDB(DuckDBResource):
+class RecordingDuckDB(DuckLakeResource):
     @contextmanager
     def get_connection(self):
         with super().get_connection() as conn:
@@ -105,5 +104,5 @@ class RecordingWikidata(InMemoryWikidataSource):
 
 def recording_definitions(world: World) -> dg.Definitions:
     """The world's graph with resources that write down every SQL statement and Wikidata lookup."""
-    resources = {**world.resources, "duckdb": RecordingDuckDB(database=world.db), "wikidata": RecordingWikidata(tables_dir=world.tables_dir)}
+    resources = {**world.resources, "duckdb": RecordingDuckDB(db=world.db), "wikidata": RecordingWikidata(tables_dir=world.tables_dir)}
     return build_definitions(executor="in_process", resources=resources)

@@ -18,7 +18,7 @@ def triple(**kw) -> dict:
     base = {k: None for k in FILTERED_SCHEMA}
     return {**base, "paragraph_id": "p1", "article_id": "a1", "head": "Douglas Adams", "head_start": 0, "head_end": 13, "head_type": "human",
             "tail": "Cambridge", "tail_written": "Cambridge", "tail_start": 26, "tail_end": 35, "tail_type": "geographic_region",
-            "relation": "place of birth", "relation_label": "place of birth", "property": "P19", "source": "item", "theme": "person",
+            "relation": "place of birth", "relation_label": "place of birth", "property": "P19", "statement_kind": "item", "theme": "person",
             "language": "en", **kw}
 
 
@@ -38,15 +38,19 @@ def test_schema_check_flags_what_the_schema_does_not_allow():
     wrong_property = triple(property="P20")  # place of birth comes from P19 only
     unlisted = triple(relation="educated at", relation_label="educated at", property="P69")
     wrong_type = triple(tail_type="human")
-    alias_ok = triple(relation="alternative name", relation_label="alternative name", property="alias", source="alias", tail="Douglas Noel Adams",
+    alias_ok = triple(relation="alternative name", relation_label="alternative name", property="alias", statement_kind="alias", tail="Douglas Noel Adams",
                       tail_type="human")
-    alias_wrong_type = triple(relation="alternative name", relation_label="alternative name", property="alias", source="alias",
+    alias_wrong_type = triple(relation="alternative name", relation_label="alternative name", property="alias", statement_kind="alias",
                               head_type="organization", tail_type="organization")
     dropped = triple(relation="educated at", property="P69", drop_reason="schema")  # dropped rows are not judged
-    result = checks.schema_and_type_violations(project=ProjectFiles(),
-                                               filtered_triples=frame(kept_ok, wrong_property, unlisted, wrong_type, alias_ok, alias_wrong_type, dropped))
+    # `place of death` comes from P20 in EN and P119 (place of burial, 墓地) in ZH
+    death_en = triple(relation="place of death", relation_label="place of death", property="P20")
+    death_zh_wrong = triple(relation="place of death", relation_label="墓地", property="P20", language="zh")
+    death_zh_ok = triple(relation="place of death", relation_label="墓地", property="P119", language="zh")
+    result = checks.schema_and_type_violations(project=ProjectFiles(), filtered_triples=frame(
+        kept_ok, wrong_property, unlisted, wrong_type, alias_ok, alias_wrong_type, dropped, death_en, death_zh_wrong, death_zh_ok))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
-    assert {k: v.value for k, v in result.metadata.items()} == {"schema_violations": 2, "type_violations": 2}
+    assert {k: v.value for k, v in result.metadata.items()} == {"schema_violations": 3, "type_violations": 2}
     assert checks.schema_and_type_violations(project=ProjectFiles(), filtered_triples=frame(kept_ok, alias_ok, dropped)).passed
 
 
@@ -57,9 +61,8 @@ def test_schema_check_does_not_call_the_filter():
     import instructie_assets.core.quality as quality
 
     tree = ast.parse(Path(quality.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "instructie_assets.core.filtering"
-                for alias in node.names}
-    assert imported <= {"DROP_REASONS"}, imported
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "instructie_assets.core.filtering" not in imported and "instructie_assets.core.matching" not in imported, imported
 
 
 def test_spans_check_reads_the_text_at_the_offsets():

@@ -44,25 +44,26 @@ def test_duplicate_texts_name_the_paragraph_that_keeps_the_text(world):
 
 
 def test_entity_mentions(world):
-    assert rows(world.table("entity_mentions", "theme = 'person'"), "paragraph_id", "start", "end", "surface", "source", "candidate_qids",
+    assert rows(world.table("entity_mentions", "theme = 'person'"), "paragraph_id", "start", "end", "surface", "mention_source", "candidate_qids", "drop_reason",
                 by=("paragraph_id", "start")) == [
-        ("en:101:0", 0, 11, "Ada Example", "subject", ["Q90001"]),
-        ("en:101:0", 13, 29, "10 December 1815", "value", []),
-        ("en:101:0", 32, 48, "27 November 1852", "value", []),
-        ("en:101:0", 65, 71, "writer", "gazetteer", ["Q90006"]),
-        ("en:101:0", 97, 104, "Northam", "gazetteer", ["Q90002", "Q90004"]),
-        ("en:101:1", 0, 11, "Ada Example", "subject", ["Q90001"]),
-        ("en:101:1", 23, 38, "Northam College", "gazetteer", ["Q90007"]),
-        ("en:101:1", 58, 69, "Sea Example", "gazetteer", ["Q90009"]),
-        ("en:101:2", 4, 11, "Northam", "gazetteer", ["Q90002", "Q90004"]),
-        ("en:113:0", 0, 11, "Ben Example", "subject", ["Q90003"]),
-        ("en:113:0", 13, 25, "3 March 1820", "value", []),
-        ("en:113:0", 33, 40, "painter", "gazetteer", ["Q90010"]),
-        ("en:113:0", 57, 64, "Northam", "gazetteer", ["Q90002", "Q90004"]),
-        ("en:114:0", 0, 12, "Cara Example", "subject", ["Q90008"]),
-        ("en:114:0", 19, 25, "writer", "gazetteer", ["Q90006"]),
-        ("en:114:0", 44, 55, "Ben Example", "link", ["Q90003"]),  # through the redirect `Ben (painter)`
-        ("en:114:0", 73, 84, "Kent County", "gazetteer", ["Q90005"]),
+        ("en:101:0", 0, 11, "Ada Example", "bold", ["Q90001"], None),
+        ("en:101:0", 13, 29, "10 December 1815", "value", [], None),
+        ("en:101:0", 32, 48, "27 November 1852", "value", [], None),
+        # lowercase gazetteer matches are tagged (a profession's triple is exempt in the filter)
+        ("en:101:0", 65, 71, "writer", "gazetteer", ["Q90006"], "common_noun"),
+        ("en:101:0", 97, 104, "Northam", "gazetteer", ["Q90002", "Q90004"], None),
+        ("en:101:1", 0, 11, "Ada Example", "subject", ["Q90001"], None),
+        ("en:101:1", 23, 38, "Northam College", "gazetteer", ["Q90007"], None),
+        ("en:101:1", 58, 69, "Sea Example", "gazetteer", ["Q90009"], None),
+        ("en:101:2", 4, 11, "Northam", "gazetteer", ["Q90002", "Q90004"], "inside_name"),  # in `The Northam Chronicle`
+        ("en:113:0", 0, 11, "Ben Example", "bold", ["Q90003"], None),
+        ("en:113:0", 13, 25, "3 March 1820", "value", [], None),
+        ("en:113:0", 33, 40, "painter", "gazetteer", ["Q90010"], "common_noun"),
+        ("en:113:0", 57, 64, "Northam", "gazetteer", ["Q90002", "Q90004"], None),
+        ("en:114:0", 0, 12, "Cara Example", "bold", ["Q90008"], None),
+        ("en:114:0", 19, 25, "writer", "gazetteer", ["Q90006"], "common_noun"),
+        ("en:114:0", 44, 55, "Ben Example", "link", ["Q90003"], None),  # through the redirect `Ben (painter)`
+        ("en:114:0", 73, 84, "Kent County", "gazetteer", ["Q90005"], None),
     ]
 
 
