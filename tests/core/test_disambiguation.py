@@ -26,8 +26,8 @@ def resolve(make_store, text: str, surface: str) -> tuple:
     store = make_store(WORLD)
     start = text.index(surface)
     mentions = pl.DataFrame([{"mention_id": f"p:{start}", "paragraph_id": "p", "article_id": "a", "start": start, "end": start + len(surface),
-                              "surface": surface, "source": "gazetteer", "candidate_qids": sorted(store.qids_for_surfaces([surface], "en")[surface]),
-                              "value_refs": [], "theme": "person", "language": "en"}], schema=MENTION_SCHEMA)
+                              "surface": surface, "mention_source": "gazetteer", "candidate_qids": sorted(store.qids_for_surfaces([surface], "en")[surface]),
+                              "value_statements": [], "drop_reason": None, "theme": "person", "language": "en"}], schema=MENTION_SCHEMA)
     paragraphs = pl.DataFrame({"paragraph_id": ["p"], "text": [text]})
     row = resolve_mentions(mentions, paragraphs, store, TAXONOMY, "en").row(0, named=True)
     return row["qid"], row["score"], row["runner_up"], row["runner_up_score"], row["coarse_type"]
