@@ -127,7 +127,7 @@ def _measured(cmd: list[str], env: dict) -> dict:
 
 
 def table_rows(db: Path) -> dict[str, int]:
-    from instructie_assets.core.lake import lake_cursor, lake_location
+    from instructie_assets.storage.lake import lake_cursor, lake_location
 
     rows = {}
     with lake_cursor(lake_location(str(db))) as con:

@@ -12,8 +12,8 @@ import polars as pl
 
 from instructie_assets.core.articles import REDIRECT_SCHEMA
 from instructie_assets.core.knowledge import InMemoryWikidata, WikidataLookups
-from instructie_assets.core.duckdb_tables import private_staging
-from instructie_assets.core.lake import LakeLocation, lake_cursor, lake_location
+from instructie_assets.storage.duckdb_tables import private_staging
+from instructie_assets.storage.lake import LakeLocation, lake_cursor, lake_location
 from instructie_assets.core.models import ModelLoadError
 from instructie_assets.core.ner import NerModel, TransformersNer
 from instructie_assets.core.nli import DEFAULT_NLI_MODEL, LexicalNli, NliModel, NliTemplates, TransformersNli, load_nli_templates
@@ -26,7 +26,7 @@ from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
 
 class DuckLakeResource(dg.ConfigurableResource):
-    """The tables: a DuckLake queried with DuckDB (`core/lake.py`). `db` is a directory (the embedded
+    """The tables: a DuckLake queried with DuckDB (`storage/lake.py`). `db` is a directory (the embedded
     lake: SQLite catalog + Parquet files) or `postgres:<connection string>` with a shared `data_path`
     (a directory every machine mounts, or s3://bucket/prefix/). `allow_empty` lets a run replace
     non-empty tables or partitions with empty ones (refused otherwise)."""

@@ -31,7 +31,7 @@ def build_resources(
     nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
     theme_model: str | None = None, theme_mode: str = "fallback", data_path: str = "", allow_empty: bool = False,
 ) -> dict:
-    """`db`: the lake (a directory, or postgres:<dsn> with `data_path`; see core/lake.py)."""
+    """`db`: the lake (a directory, or postgres:<dsn> with `data_path`; see storage/lake.py)."""
     lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty)
     location = lake.location()
     return {

@@ -60,7 +60,7 @@ def selected_partition_keys(partitions_def: dg.PartitionsDefinition | None, them
 
 
 def run_lock_unit(key) -> str | None:
-    """The unit of work (core/run_locks.py) a run of this partition key writes: `wikidata-K-of-N` (a
+    """The unit of work (storage/run_locks.py) a run of this partition key writes: `wikidata-K-of-N` (a
     shard), `language-<lang>` (a language's articles, redirects and duplicate texts),
     `partition-<theme>-<lang>`; None for an unpartitioned run (the card: the later run's card wins whole)."""
     if key is None:

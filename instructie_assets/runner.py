@@ -17,8 +17,8 @@ import dagster as dg
 from tqdm import tqdm
 
 from instructie_assets.assets.theme_training import theme_classifier_model, training_run_config
-from instructie_assets.core.lake import lake_cursor, lake_location, table_exists
-from instructie_assets.core.run_locks import RunLocks
+from instructie_assets.storage.lake import lake_cursor, lake_location, table_exists
+from instructie_assets.storage.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.definitions import build_definitions, build_resources
 from instructie_assets.jobs import BUILD_JOBS, DUMP_JOBS, ingest_wikidata_job, train_theme_classifier_job
@@ -71,7 +71,7 @@ def _definitions(options: BuildOptions, resources: dict | None = None) -> dg.Def
 
 
 def _locked(options: BuildOptions, units: list[str]) -> RunLocks:
-    """The run locks of the units a run writes, taken (or LockHeldError; see core/run_locks.py)."""
+    """The run locks of the units a run writes, taken (or LockHeldError; see storage/run_locks.py)."""
     return RunLocks(lake_location(options.db, options.data_path), units).acquire(
         wait=options.wait, say=lambda line: print(f"instructie: {line}", flush=True))
 

@@ -13,8 +13,8 @@ from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 db, data_path, out, stage, *partitions = sys.argv[1:]
 retries = []
-logging.getLogger("instructie_assets.core.lake").addHandler(type("Count", (logging.Handler,), {"emit": lambda self, record: retries.append(1)})())
-logging.getLogger("instructie_assets.core.lake").setLevel(logging.INFO)
+logging.getLogger("instructie_assets.storage.lake").addHandler(type("Count", (logging.Handler,), {"emit": lambda self, record: retries.append(1)})())
+logging.getLogger("instructie_assets.storage.lake").setLevel(logging.INFO)
 resources = build_resources(db, SAMPLE_WIKIPEDIA, SAMPLE_WIKIDATA, out, nli_model="none", data_path=data_path)
 job = build_definitions(executor="in_process", resources=resources).resolve_job_def(stage)
 for partition in partitions:

@@ -11,7 +11,7 @@ import pytest
 
 from instructie_assets.core.evaluation import read_jsonl, triple_prf
 from instructie_assets.core.filtering import DROP_REASONS
-from instructie_assets.core.lake import copy_lake, lake_cursor, lake_location
+from instructie_assets.storage.lake import copy_lake, lake_cursor, lake_location
 from instructie_assets.core.schemas import load_project_config
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR

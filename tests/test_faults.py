@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from instructie_assets.core.duckdb_tables import StagedTableWriter
-from instructie_assets.core.lake import StorageError, copy_lake, lake_cursor, lake_location, open_lake
+from instructie_assets.storage.duckdb_tables import StagedTableWriter
+from instructie_assets.storage.lake import StorageError, copy_lake, lake_cursor, lake_location, open_lake
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,8 +103,8 @@ def _swap_in_subprocess(db: str, stop_before: int, marker: Path) -> subprocess.P
     script = textwrap.dedent(f"""
         import sys, time
         import polars as pl
-        from instructie_assets.core.duckdb_tables import StagedTableWriter
-        from instructie_assets.core.lake import lake_location, open_lake
+        from instructie_assets.storage.duckdb_tables import StagedTableWriter
+        from instructie_assets.storage.lake import lake_location, open_lake
 
         class Stopping:
             def __init__(self, conn):
@@ -251,7 +251,7 @@ def test_a_full_disk_is_reported_as_itself(built, tmp_path):
                         "--stop-after", "dumps", "--language", "en"], cwd=ROOT, check=True, capture_output=True, timeout=600)
         assert digest(db, DUMP_TABLES) == before
     finally:
-        from instructie_assets.core.lake import close_shared
+        from instructie_assets.storage.lake import close_shared
 
         close_shared()
         subprocess.run(["umount", "-l", str(small)], capture_output=True)

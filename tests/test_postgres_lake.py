@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from instructie_assets.core.lake import close_shared, lake_cursor, lake_location
-from instructie_assets.core.run_locks import LockHeldError, RunLocks
+from instructie_assets.storage.lake import close_shared, lake_cursor, lake_location
+from instructie_assets.storage.run_locks import LockHeldError, RunLocks
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
@@ -133,8 +133,8 @@ def test_run_locks_on_a_postgres_catalog(postgres, tmp_path):
     location = lake_location(f"postgres:{dsn}", data_path=str(tmp_path / "data"))
     script = textwrap.dedent(f"""
         import time
-        from instructie_assets.core.lake import lake_location
-        from instructie_assets.core.run_locks import RunLocks
+        from instructie_assets.storage.lake import lake_location
+        from instructie_assets.storage.run_locks import RunLocks
         with RunLocks(lake_location({'postgres:' + dsn!r}, data_path={str(tmp_path / 'data')!r}), ["articles-en"], "the first build").acquire():
             print("locked", flush=True)
             time.sleep(300)

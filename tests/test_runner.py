@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from instructie_assets import jobs, runner
-from instructie_assets.core.lake import lake_cursor, lake_location
+from instructie_assets.storage.lake import lake_cursor, lake_location
 from instructie_assets.runner import BuildOptions, build, build_plan, ingest_wikidata_shard, job_order
 from tests.assets.corpus import ENTITIES, write_dump
 

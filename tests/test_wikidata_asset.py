@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from instructie_assets.core.lake import lake_cursor, lake_location
+from instructie_assets.storage.lake import lake_cursor, lake_location
 
 from instructie_assets.definitions import ASSETS, build_resources
 from instructie_assets.paths import SAMPLE_WIKIPEDIA

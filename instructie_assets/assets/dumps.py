@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from instructie_assets.clients import DuckLakeResource, DumpSources, ProjectFiles, ThemeClassifierSettings, WikidataSource
 from instructie_assets.core.articles import ARTICLE_SCHEMA, REDIRECT_SCHEMA, ingest_articles
-from instructie_assets.core.duckdb_tables import StagedTableWriter
+from instructie_assets.storage.duckdb_tables import StagedTableWriter
 from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, staged_parquet
 from instructie_assets.jobs import WIKIDATA, WIKIPEDIA
 from instructie_assets.partitions import language_partitions, parse_shard, wikidata_shard_partitions

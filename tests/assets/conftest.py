@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from instructie_assets.clients import DuckLakeResource, InMemoryWikidataSource
-from instructie_assets.core.lake import lake_cursor, lake_location
+from instructie_assets.storage.lake import lake_cursor, lake_location
 from instructie_assets.definitions import build_definitions, build_resources
 from instructie_assets.partitions import theme_language_key
 from instructie_assets.runner import BuildOptions, build_plan, run_plan
