@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from instructie_assets.core.lake import copy_lake, lake_cursor, lake_location
+from instructie_assets.storage.lake import copy_lake, lake_cursor, lake_location
 from instructie_assets.definitions import ASSETS, build_resources
 from instructie_assets.partitions import THEMES, theme_language_key
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA

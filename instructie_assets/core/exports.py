@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from instructie_assets.core.atomic_files import TEMP_PREFIX
-from instructie_assets.core.lake import storage_error
-from instructie_assets.core.instructions import SPLITS, instruction_record, instructie_record
+from instructie_assets.core.instructions import SPLITS, instruction_record, text_record
+from instructie_assets.core.storage_errors import os_storage_error
 
 
 _TRIPLE = pl.Struct({"head": pl.String, "head_type": pl.String, "relation": pl.String, "tail": pl.String, "tail_type": pl.String})
@@ -32,7 +32,7 @@ INSTRUCTION_PARQUET = {"id": pl.String, "cate": pl.String, "instruction": pl.Str
 def write_partition_exports(records: pl.DataFrame, out_dir: str | Path, theme: str, language: str) -> dict[str, Path]:
     writer = PartitionExportWriter(out_dir, theme, language)
     try:
-        writer.add(records.sort("record_id", "chunk") if records.height else records)
+        writer.add(records.sort("text_id", "chunk") if records.height else records)
         return writer.close()
     finally:
         writer.abort()
@@ -40,7 +40,7 @@ def write_partition_exports(records: pl.DataFrame, out_dir: str | Path, theme: s
 
 class PartitionExportWriter:
     """The export files of one theme x language partition, written batch by batch: `add` batches of
-    records in (record_id, chunk) order, then `close` puts every file in place, each in one rename
+    records in (text_id, chunk) order, then `close` puts every file in place, each in one rename
     (see core/atomic_files.py); until then the previous files stand. Holds one batch at a time.
 
     Per split: `<split>.jsonl` (InstructIE records, chunk 0), `<split>.instructions.jsonl` (every
@@ -63,7 +63,7 @@ class PartitionExportWriter:
                     self._parquet[name] = (pq.ParquetWriter(self._temp(name), arrow_schema), arrow_schema, schema)
         except OSError as exc:
             self.abort()
-            raise storage_error(exc, self.what) from exc
+            raise os_storage_error(exc, self.what) or exc from exc
 
     def _temp(self, name: str) -> Path:
         fd, path = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{name}.", dir=self.base)
@@ -72,14 +72,14 @@ class PartitionExportWriter:
         return Path(path)
 
     def add(self, records: pl.DataFrame) -> None:
-        """Records of the partition (RECORD_SCHEMA), after those of the previous batches in (record_id, chunk) order."""
+        """Records of the partition (RECORD_SCHEMA), after those of the previous batches in (text_id, chunk) order."""
         rows = records.to_dicts() if records.height else []
         try:
             for split in SPLITS:
                 part = [r for r in rows if r["split"] == split]
                 if not part:
                     continue
-                texts = [instructie_record(r) for r in part if r["chunk"] == 0]
+                texts = [text_record(r) for r in part if r["chunk"] == 0]
                 instructions = [instruction_record(r) for r in part]
                 for name, items in ((f"{split}.jsonl", texts), (f"{split}.instructions.jsonl", instructions)):
                     self._jsonl[name].writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in items)
@@ -88,7 +88,7 @@ class PartitionExportWriter:
                     if items:
                         writer.write_table(pl.DataFrame(items, schema=schema).to_arrow().cast(arrow_schema))
         except OSError as exc:
-            raise storage_error(exc, self.what) from exc
+            raise os_storage_error(exc, self.what) or exc from exc
 
     def close(self) -> dict[str, Path]:
         """Every file in place (fsynced, then renamed over the previous one); returns name -> path."""
@@ -110,7 +110,7 @@ class PartitionExportWriter:
                     os.replace(tmp, self.base / name)
                     written[name] = self.base / name
         except OSError as exc:
-            raise storage_error(exc, f"{self.what}/{name if 'name' in locals() else ''}") from exc
+            raise os_storage_error(exc, self.what) or exc from exc
         return written
 
     def abort(self) -> None:

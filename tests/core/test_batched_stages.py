@@ -101,7 +101,7 @@ def test_records_in_batches_keep_their_rank_and_equal_the_whole(size):
 
 def test_exports_written_batch_by_batch_equal_the_whole(tmp_path):
     filtered = filter_triples(CANDIDATES, PERSON, "en", options=OPTIONS)
-    records = build_records(filtered, PARAS, PERSON, "en").sort("record_id", "chunk")
+    records = build_records(filtered, PARAS, PERSON, "en").sort("text_id", "chunk")
     whole = write_partition_exports(records, tmp_path / "whole", "person", "en")
     writer = PartitionExportWriter(tmp_path / "batched", "person", "en")
     for i in range(0, records.height, 17):
