@@ -29,7 +29,7 @@ import dagster as dg
 import polars as pl
 
 from instructie_assets.clients import DuckLakeResource
-from instructie_assets.core.keyed_batches import whole_key_batches
+from instructie_assets.core.keyed_batches import merge_on_key, whole_key_batches
 from instructie_assets.storage.duckdb_tables import replace_partition, replace_partition_from_parquet
 from instructie_assets.storage.lake import storage_error, table_exists
 
@@ -93,6 +93,33 @@ class PartitionRows:
         with self.lake.get_connection() as conn:
             (n,) = conn.execute(f"SELECT count(*) FROM {self.schema}.{self.table} WHERE {self.where}", self.params).fetchone()
         return n
+
+
+# An input annotated PartitionRows is given a handle by the IO manager; called directly (the checks in
+# tests), a function may take the partition as a frame instead.
+dg.make_python_type_usable_as_dagster_type(PartitionRows, dg.DagsterType(
+    name="PartitionRows", typing_type=PartitionRows, description="a partition of a stage table, read in batches (or a polars frame)",
+    type_check_fn=lambda _, value: isinstance(value, (PartitionRows, pl.DataFrame))))
+
+
+def by_paragraph(rows: PartitionRows | pl.DataFrame, paragraphs: PartitionRows | pl.DataFrame, order_by: list[str],
+                 columns: list[str]) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Batches of whole paragraphs of `rows` (sorted by `order_by`, paragraph id first), each with the
+    `columns` of the partition's paragraphs of the batch (and of paragraphs without rows before it);
+    every paragraph comes out once. Frames (a check called directly) are one batch."""
+    if isinstance(rows, pl.DataFrame) and isinstance(paragraphs, pl.DataFrame):
+        yield rows, paragraphs
+        return
+    yield from merge_on_key(rows.batches(order_by, whole="paragraph_id"), paragraphs.batches(["paragraph_id"], columns), "paragraph_id",
+                            rows.empty(), paragraphs.empty(columns), what=rows.table)
+
+
+def frames(rows: PartitionRows | pl.DataFrame, order_by: list[str] | None = None) -> Iterator[pl.DataFrame]:
+    """The batches of a partition handle, or a frame as one batch (a check called directly)."""
+    if isinstance(rows, pl.DataFrame):
+        yield rows
+    else:
+        yield from rows.batches(order_by or [])
 
 
 @dataclass

@@ -15,7 +15,7 @@ from instructie_assets.core.keyed_batches import merge_on_key
 from instructie_assets.core.matching import TRANSITIVE_RELATIONS, TRIPLE_SCHEMA, match_triples, reduce_transitive
 from instructie_assets.core.mentions import MENTION_SCHEMA, find_mentions, mention_counts
 from instructie_assets.core.nli import nli_scores
-from instructie_assets.io_managers import PartitionBatches, PartitionRows
+from instructie_assets.io_managers import PartitionBatches, PartitionRows, by_paragraph
 from instructie_assets.jobs import DUPLICATE_TEXTS, KG2INSTRUCTION, PARAGRAPHS
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, THEMES, language_partitions, theme_and_language, theme_language
 
@@ -285,13 +285,6 @@ def instruction_splits(
         "preview": preview(first, ["split", "instruction", "output"]),
     })
     return out
-
-
-def by_paragraph(rows: PartitionRows, paragraphs: PartitionRows, order_by: list[str], columns: list[str]):
-    """Batches of whole paragraphs of `rows` (sorted by `order_by`, paragraph id first), each with the
-    `columns` of the partition's paragraphs of the batch (and of paragraphs without rows before it)."""
-    return merge_on_key(rows.batches(order_by, whole="paragraph_id"), paragraphs.batches(["paragraph_id"], columns), "paragraph_id",
-                        rows.empty(), paragraphs.empty(columns), what=rows.table)
 
 
 def added(total: dict, part: dict) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +134,7 @@ class PartitionTally:
     paragraphs without triples, or only such). Holds the counts, the distinct label combinations, and
     the matched gold records with their predictions, never the rows."""
 
-    def __init__(self, schema: ThemeSchema, gold_records: list[dict]):
+    def __init__(self, schema: ThemeSchema | None = None, gold_records: list[dict] = ()):
         self.schema = schema
         self.violations = {"schema": 0, "type": 0}
         self.triples = self.heads = self.tails = 0
@@ -147,8 +148,9 @@ class PartitionTally:
         self.predicted: list[dict] = []
 
     def add(self, filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> None:
-        for k, v in schema_violations(filtered, self.schema).items():
-            self.violations[k] += v
+        if self.schema is not None:
+            for k, v in schema_violations(filtered, self.schema).items():
+                self.violations[k] += v
         spans = spans_at_offsets(filtered, paragraphs)
         self.triples += spans["triples"]
         self.heads += spans["heads"]
@@ -211,9 +213,13 @@ class NliCoverage:
     mean_entailment: float | None
 
 
-def nli_coverage(filtered: pl.DataFrame) -> NliCoverage:
+def nli_coverage(filtered: pl.DataFrame | Iterable[pl.DataFrame]) -> NliCoverage:
     """How many of the triples that reach the NLI rule (not dropped as duplicate, schema or type)
-    carry an entailment score."""
-    eligible = filtered.filter(pl.col("drop_reason").is_null() | pl.col("drop_reason").is_in(["nli", "sampling"]))
-    scores = eligible["nli_score"].drop_nulls()
-    return NliCoverage(eligible.height, scores.len(), round(float(scores.mean()), 4) if scores.len() else None)
+    carry an entailment score; of a frame, or added up over the batches of a partition."""
+    eligible = scored = 0
+    total = 0.0
+    for batch in [filtered] if isinstance(filtered, pl.DataFrame) else filtered:
+        rows = batch.filter(pl.col("drop_reason").is_null() | pl.col("drop_reason").is_in(["nli", "sampling"]))
+        scores = rows["nli_score"].drop_nulls()
+        eligible, scored, total = eligible + rows.height, scored + scores.len(), total + float(scores.sum() or 0.0)
+    return NliCoverage(eligible, scored, round(total / scored, 4) if scored else None)
