@@ -59,7 +59,7 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True)
         parser.add_argument("--allow-empty", action="store_true", help="let empty results replace non-empty tables (refused by default)")
         parser.add_argument("--batch-rows", type=int, default=int(os.environ.get("INSTRUCTIE_BATCH_ROWS", "0")) or None,
                             help="rows per batch of the stages after paragraphs: their peak memory is one batch, whatever the partition "
-                                 "(default 10000; env INSTRUCTIE_BATCH_ROWS; see the README's Memory section)")
+                                 "(default 2000; env INSTRUCTIE_BATCH_ROWS; see the README's Memory section)")
 
 
 def _merge(args: argparse.Namespace) -> int:

@@ -29,9 +29,10 @@ from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
 
 MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
-# Rows per batch of the stages after `paragraphs` (10,000 paragraphs are about 20 MB of text, 40,000
-# mentions about 10 MB of columns; their Python rows in the stage logic several times that).
-DEFAULT_BATCH_ROWS = 10_000
+# Rows per batch of the stages after `paragraphs`. Measured (graph-scaling bench): a whole partition of
+# ~10,000 paragraphs took entity_mentions ~700 MB above the process (the batch's Wikidata lookups and
+# Python rows), so 2,000 rows keep a stage within ~150-200 MB of it; each batch makes its own lookups.
+DEFAULT_BATCH_ROWS = 2_000
 
 
 class DuckLakeResource(dg.ConfigurableResource):
