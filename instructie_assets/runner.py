@@ -39,6 +39,7 @@ class BuildOptions:
     theme_model: str | None = None  # None: themes from Wikidata only
     theme_mode: str = "fallback"
     stop_after: str = ""  # "dumps": only the Wikidata and Wikipedia readers
+    log_level: str = "WARNING"  # Dagster's console logger; the CLI sets CRITICAL and keeps the events in a log file
 
 
 def _resources(options: BuildOptions) -> dict:
@@ -74,10 +75,10 @@ def _raise_on_failure(result, what: str) -> None:
     raise BuildError(f"run for {what} failed")
 
 
-def _run(selection: list[str], resources: dict, instance, partition_key=None) -> list[CheckOutcome]:
+def _run(selection: list[str], resources: dict, instance, partition_key=None, log_level: str = "WARNING") -> list[CheckOutcome]:
     result = dg.materialize(
         ASSETS, selection=selection, resources=resources, instance=instance, partition_key=partition_key,
-        raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     _raise_on_failure(result, str(partition_key or "unpartitioned"))
     outcomes = [
@@ -97,20 +98,20 @@ def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     instance = _instance()
     if not options.skip_wikidata:
         for key in shard_keys():
-            _run(WIKIDATA_KEYS, resources, instance, partition_key=key)
+            _run(WIKIDATA_KEYS, resources, instance, partition_key=key, log_level=options.log_level)
     languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
     for lang in languages:
-        _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
+        _run(LANGUAGE_KEYS, resources, instance, partition_key=lang, log_level=options.log_level)
     if options.stop_after == "dumps":
         return []
     keys = [(t, lang) for lang in languages for t in options.themes]
     # paragraphs of every partition first: instruction_splits keeps each text once across partitions
     for theme, lang in tqdm(keys, desc="paragraphs", disable=not progress):
-        _run(["paragraphs"], resources, instance, partition_key=theme_language_key(theme, lang))
+        _run(["paragraphs"], resources, instance, partition_key=theme_language_key(theme, lang), log_level=options.log_level)
     outcomes = []
     for theme, lang in tqdm(keys, desc="partitions", disable=not progress):
-        outcomes += _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang))
-    outcomes += _run(["dataset_card"], resources, instance)
+        outcomes += _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang), log_level=options.log_level)
+    outcomes += _run(["dataset_card"], resources, instance, log_level=options.log_level)
     return outcomes
 
 
@@ -120,7 +121,7 @@ def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
     if shard not in shard_keys():
         raise BuildError(f"shard {shard} is not a partition here (INSTRUCTIE_WIKIDATA_SHARDS gives {', '.join(shard_keys())})")
     os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
-    _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard)
+    _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard, log_level=options.log_level)
 
 
 def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
@@ -132,7 +133,7 @@ def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: st
         run_config={"ops": {
             "theme_training_set": {"config": {"size": size, "data_dir": data_dir}},
             "theme_classifier_model": {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs, "device": device}},
-        }, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        }, "loggers": {"console": {"config": {"log_level": options.log_level}}}},
     )
     _raise_on_failure(result, "theme classifier training")
     materialization = result.asset_materializations_for_node("theme_classifier_model")[0]

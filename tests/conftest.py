@@ -3,6 +3,8 @@ import os
 # Tests never reach the network: hub ids fail at once instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Runs go to an ephemeral instance unless a test sets DAGSTER_HOME itself (never the user's instance).
+os.environ.pop("DAGSTER_HOME", None)
 
 import duckdb
 import polars as pl

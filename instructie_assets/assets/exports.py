@@ -8,8 +8,10 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from instructie_assets.clients import ExportSettings, ProjectFiles
+from instructie_assets.clients import DumpSources, ExportSettings, ProjectFiles
 from instructie_assets.core.dataset_card import card_markdown, instances_chart, write_card_files
+from instructie_assets.core.dumpfiles import DumpFormatError
+from instructie_assets.core.wikitext import read_siteinfo
 from instructie_assets.core.exports import write_partition_exports
 from instructie_assets.partitions import THEMES, theme_and_language, theme_language
 
@@ -27,7 +29,7 @@ def dataset_exports(context: dg.AssetExecutionContext, exports: ExportSettings, 
     check_specs=[dg.AssetCheckSpec("texts_unique_across_partitions", asset="dataset_card",
                                    description="No text appears in two exported records of one language.")],
 )
-def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckDBResource):
+def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckDBResource, dumps: DumpSources):
     """The export directory's README.md (a Hugging Face dataset card with counts, label frequencies and
     drop counts), instances.png (instances per theme and language) and schema_<lang>.json."""
     with duckdb.get_connection() as conn:
@@ -56,7 +58,14 @@ def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, pro
     out.mkdir(parents=True, exist_ok=True)
     chart = out / "instances.png"
     instances_chart(counts, THEMES, cate_of, chart)
-    markdown = card_markdown(counts, instruction_counts, label_frequencies, drops, THEMES, cate_of)
+    sources: dict[str, list] = {}
+    for path in dumps.wikipedia:  # the card says what the texts are from the dumps' siteinfo
+        try:
+            site = read_siteinfo(path)
+            sources.setdefault(site.language, []).append(site)
+        except (OSError, ValueError, DumpFormatError) as exc:
+            context.log.warning(f"dataset_card: cannot read the siteinfo of {path} ({exc}); its texts' source is left unknown")
+    markdown = card_markdown(counts, instruction_counts, label_frequencies, drops, THEMES, cate_of, sources=sources)
     languages = sorted({lang for _, lang, _ in counts})
     files = write_card_files(out, markdown, schemas, languages)
     image = base64.b64encode(chart.read_bytes()).decode("ascii")

@@ -1,5 +1,6 @@
 """The six KG2Instruction stages, partitioned by theme x language; thin wrappers over core."""
 
+import warnings
 
 import dagster as dg
 import polars as pl
@@ -19,7 +20,9 @@ from instructie_assets.core.quality import gold_scores, partition_yield, schema_
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, THEMES, theme_and_language, theme_language
 
 STAGE = dict(partitions_def=theme_language, metadata={"partition_expr": THEME_LANGUAGE_EXPR}, group_name="kg2instruction")
-BY_LANGUAGE_MAPPING = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
+with warnings.catch_warnings():  # beta in Dagster 1.13, which we pin: the warning tells a user nothing they can act on
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    BY_LANGUAGE_MAPPING = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
 
 
 def wikidata_deps(*names: str) -> list[dg.AssetDep]:

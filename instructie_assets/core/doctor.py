@@ -1,0 +1,148 @@
+"""`instructie doctor`: what this machine has and lacks for a real run, one line per item.
+
+Each finding is `ok`, `warn` (the run works, worse or slower) or `missing` (the run would fail); the
+command exits 1 when anything is missing. Nothing here downloads or writes anything: models are
+looked up in the local Hugging Face cache, dumps are opened for their first bytes only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from instructie_assets.core.preflight import (
+    Problem, check_database_target, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir,
+)
+
+# Disk needed per byte of compressed dump, a rough rule from the full-dump figures in the README:
+# the narrow Wikidata tables are a few tens of GB from the ~130 GB .json.gz (plus one shard's staging
+# Parquet while it is swapped in); `articles` keeps the wikitext (~100 GB from EN's 22 GB .xml.bz2)
+# and `paragraphs` the plain text of the kept paragraphs.
+DISK_PER_DUMP_BYTE = {"wikidata": 0.5, "wikipedia.bz2": 6.0, "wikipedia.gz": 5.0, "wikipedia": 1.5}
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: str  # ok | warn | missing
+    item: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.status:8} {self.item:14} {self.detail}"
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
+
+
+def disk_needed(wikipedia: list[str], wikidata: str | None) -> int:
+    """Bytes the database needs for these dumps (a rough estimate, see DISK_PER_DUMP_BYTE)."""
+    total = 0.0
+    for path in wikipedia:
+        if os.path.isfile(path):
+            suffix = Path(path).suffix
+            factor = DISK_PER_DUMP_BYTE.get(f"wikipedia{suffix}", DISK_PER_DUMP_BYTE["wikipedia"])
+            total += factor * os.path.getsize(path)
+    if wikidata and os.path.isfile(wikidata):
+        total += DISK_PER_DUMP_BYTE["wikidata"] * os.path.getsize(wikidata)
+    return int(total)
+
+
+def _meminfo() -> dict[str, int]:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            return {k: int(v.split()[0]) * 1024 for k, v in (line.split(":", 1) for line in fh)}
+    except (OSError, ValueError):
+        return {}
+
+
+def machine_findings() -> list[Finding]:
+    """Cores, memory, accelerator."""
+    out = []
+    cores = os.cpu_count() or 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
+    out.append(Finding("ok" if usable >= 4 else "warn", "cores",
+                       f"{usable} usable of {cores}" + ("" if usable >= 4 else " (the EN dump takes hours per stage on 2 cores; see the README's full-run figures)")))
+    mem = _meminfo()
+    if mem:
+        total, available = mem.get("MemTotal", 0), mem.get("MemAvailable", 0)
+        out.append(Finding("ok" if total >= 8e9 else "warn", "memory", f"{_gb(available)} available of {_gb(total)}"))
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            out.append(Finding("ok", "accelerator", f"cuda: {torch.cuda.get_device_name(0)} (models run there, bf16)"))
+        else:
+            out.append(Finding("warn", "accelerator", "none (NLI on CPU: slow on a full dump; fine for the sample)"))
+    except ImportError:
+        out.append(Finding("missing", "accelerator", "torch is not installed (pip install -e .)"))
+    return out
+
+
+def model_finding(kind: str, model: str, default: str = "") -> Finding:
+    """Whether a model (hub id or local directory) can be loaded offline: a local directory with a
+    config.json, or a hub id whose config and weights are in the Hugging Face cache."""
+    model = (model or default).strip()
+    if model.lower() in ("", "none", "off"):
+        return Finding("ok", kind, "off")
+    if model == "lexical-overlap":
+        return Finding("ok", kind, "lexical-overlap (deterministic stand-in, not a trained model)")
+    if os.path.isdir(model):
+        ok = os.path.isfile(os.path.join(model, "config.json"))
+        return Finding("ok" if ok else "missing", kind, f"{model}: local directory" + ("" if ok else " without config.json"))
+    try:
+        from huggingface_hub import constants, try_to_load_from_cache
+    except ImportError:
+        return Finding("missing", kind, f"{model}: huggingface_hub is not installed")
+    config = try_to_load_from_cache(model, "config.json")
+    weights = [w for w in ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
+               if isinstance(try_to_load_from_cache(model, w), str)]
+    if isinstance(config, str) and weights:
+        return Finding("ok", kind, f"{model}: cached in {constants.HF_HUB_CACHE}")
+    status = "warn" if kind == "NLI model" else "missing"
+    return Finding(status, kind, f"{model}: not in the Hugging Face cache ({constants.HF_HUB_CACHE}); get it once with network: "
+                                 f"`hf download {model}`" + (" (without it the NLI filter is skipped and says so)" if kind == "NLI model" else ""))
+
+
+def _problem(item: str, problem: Problem | None, ok: str) -> Finding:
+    return Finding("ok", item, ok) if problem is None else Finding("missing", item, problem.message)
+
+
+def dump_findings(wikipedia: list[str], wikidata: str | None) -> list[Finding]:
+    out = []
+    for path in wikipedia:
+        info, problem = check_wikipedia_dump(path)
+        size = _gb(os.path.getsize(path)) if os.path.isfile(path) else ""
+        out.append(_problem("wikipedia", problem, f"{path}: {info.dbname if info else ''}, {size}, readable"))
+    if not wikipedia:
+        out.append(Finding("missing", "wikipedia", "no dump given (--wikipedia, or INSTRUCTIE_WIKIPEDIA)"))
+    if wikidata:
+        size = _gb(os.path.getsize(wikidata)) if os.path.isfile(wikidata) else ""
+        out.append(_problem("wikidata", check_wikidata_dump(wikidata), f"{wikidata}: {size}, readable"))
+    else:
+        out.append(Finding("missing", "wikidata", "no dump given (--wikidata, or INSTRUCTIE_WIKIDATA)"))
+    return out
+
+
+def storage_findings(db: str, out_dir: str, need: int) -> list[Finding]:
+    out = [_problem("database", check_database_target(db), f"{db}: writable")]
+    directory = Path(db).resolve().parent
+    while not directory.exists():
+        directory = directory.parent
+    free = shutil.disk_usage(directory).free
+    if need:
+        status = "ok" if free >= need else "missing"
+        out.append(Finding(status, "disk", f"{_gb(free)} free at {directory}; the dumps given need about {_gb(need)} (a rough estimate)"))
+    else:
+        out.append(Finding("ok", "disk", f"{_gb(free)} free at {directory}"))
+    out.append(_problem("exports", check_writable_dir(out_dir, "--out"), f"{out_dir}: writable"))
+    return out
+
+
+def project_finding(schema_dir: Path, resource_dir: Path) -> Finding:
+    schemas, problems = check_project_files(schema_dir, resource_dir)
+    if problems:
+        return Finding("missing", "project files", problems[0].message)
+    return Finding("ok", "project files", f"{len(schemas)} theme schemas, taxonomy, maps and NLI templates load ({schema_dir.parent})")

@@ -1,0 +1,257 @@
+"""Checks of everything a command line names, before any run starts.
+
+Each check returns `Problem`s (one line each: the option, the value, what is wrong and what would be
+right) instead of raising, so the command line reports every typo at once, exits 2, and nothing is
+ingested. Reading a dump here means its first bytes and its siteinfo only: seconds on a 100 GB file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
+from instructie_assets.core.nli import load_nli_templates
+from instructie_assets.core.schemas import LANGUAGES, SchemaError, ThemeSchema, load_project_config
+from instructie_assets.core.wikitext import SiteInfo, read_siteinfo
+
+MAGIC = {".bz2": (b"BZh", "a bz2 archive"), ".gz": (b"\x1f\x8b", "a gzip archive")}
+WIKIPEDIA_SUFFIXES = (".xml", ".xml.bz2", ".xml.gz")
+WIKIDATA_SUFFIXES = (".json", ".json.gz", ".json.bz2")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the command line: `--theme Persn: unknown theme; ...`."""
+
+    option: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.option}: {self.message}"
+
+
+@dataclass
+class BuildPlan:
+    """What a build will do once the command line checks out: resolved theme keys, languages, and the
+    language (from its siteinfo) of every Wikipedia dump."""
+
+    themes: list[str]
+    languages: list[str]
+    dump_languages: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _fold(name: str) -> str:
+    """Case, spaces, hyphens and underscores do not matter: `Geographic_Location` = `geographic location`."""
+    return re.sub(r"[\s_\-]+", "", name.casefold())
+
+
+def theme_names(schemas: dict[str, ThemeSchema]) -> dict[str, str]:
+    """Every name a user may give a theme by -> its key: the key, the exported `cate` names (EN, ZH)
+    and the display names (EN, ZH)."""
+    names: dict[str, str] = {}
+    for key, s in schemas.items():
+        for name in (key, s.cate_en, s.cate_zh, s.name_en, s.name_zh):
+            names.setdefault(_fold(name), key)
+    return names
+
+
+def resolve_themes(requested: list[str], schemas: dict[str, ThemeSchema], option: str = "--theme") -> tuple[list[str], list[Problem]]:
+    """Theme keys for what the user typed (`person`, `Person`, `人物`), in the schemas' order, each
+    once; an unknown name is a Problem that lists the valid keys and the closest name."""
+    names = theme_names(schemas)
+    keys: set[str] = set()
+    problems = []
+    for raw in requested:
+        key = names.get(_fold(raw))
+        if key is not None:
+            keys.add(key)
+            continue
+        close = difflib.get_close_matches(_fold(raw), list(names), n=1, cutoff=0.6)
+        hint = f" (did you mean {names[close[0]]}?)" if close else ""
+        valid = ", ".join(f"{k} ({s.cate_en}, {s.cate_zh})" for k, s in schemas.items())
+        problems.append(Problem(option, f"unknown theme {raw!r}{hint}; valid: {valid}"))
+    return [k for k in schemas if k in keys], problems
+
+
+def resolve_languages(requested: list[str], option: str = "--language") -> tuple[list[str], list[Problem]]:
+    known = {lang.casefold(): lang for lang in LANGUAGES}
+    chosen, problems = [], []
+    for raw in requested:
+        lang = known.get(raw.strip().casefold())
+        if lang is None:
+            problems.append(Problem(option, f"unknown language {raw!r}; instructie builds: {', '.join(LANGUAGES)}"))
+        elif lang not in chosen:
+            chosen.append(lang)
+    return [lang for lang in LANGUAGES if lang in chosen], problems
+
+
+def _readable_file(path: str, option: str) -> Problem | None:
+    p = Path(path)
+    if not p.exists():
+        return Problem(option, f"{path}: no such file")
+    if p.is_dir():
+        return Problem(option, f"{path}: is a directory, not a dump file")
+    if not os.access(p, os.R_OK):
+        return Problem(option, f"{path}: not readable (permissions)")
+    return None
+
+
+def _suffix_problem(path: str, option: str, suffixes: tuple[str, ...], what: str) -> Problem | None:
+    name = Path(path).name
+    if not name.endswith(suffixes):
+        return Problem(option, f"{path}: not a {what} by its name (expected {', '.join(suffixes)})")
+    suffix = Path(path).suffix
+    if suffix in MAGIC:
+        magic, kind = MAGIC[suffix]
+        with open(path, "rb") as fh:
+            head = fh.read(len(magic))
+        if head != magic:
+            return Problem(option, f"{path}: named {suffix} but not {kind} (first bytes {head!r})")
+    return None
+
+
+def _first_bytes(path: str, n: int = 4096) -> bytes:
+    with open_binary(path) as fh:
+        return fh.read(n)
+
+
+def check_wikipedia_dump(path: str, option: str = "--wikipedia") -> tuple[SiteInfo | None, Problem | None]:
+    """(siteinfo, None) for a readable MediaWiki XML export of a Wikipedia we build; else (None, problem)."""
+    problem = _readable_file(path, option) or _suffix_problem(path, option, WIKIPEDIA_SUFFIXES, "Wikipedia XML dump")
+    if problem:
+        return None, problem
+    try:
+        head = _first_bytes(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        return None, Problem(option, f"{path}: cannot decompress ({exc})")
+    if head[:1] in (b"[", b"{"):
+        return None, Problem(option, f"{path}: a JSON file, not a MediaWiki XML export (a Wikidata dump goes to --wikidata)")
+    try:
+        info = read_siteinfo(path)
+    except (DumpFormatError, OSError, EOFError, zlib.error) as exc:
+        return None, Problem(option, f"{path}: {getattr(exc, 'reason', exc)}")
+    try:
+        language = info.language
+    except ValueError as exc:
+        return None, Problem(option, f"{path}: {exc}")
+    if language not in LANGUAGES:
+        return None, Problem(option, f"{path}: a {info.dbname} dump (language {language!r}); instructie builds: "
+                                     f"{', '.join(f'{lang}wiki' for lang in LANGUAGES)}")
+    return info, None
+
+
+def check_wikidata_dump(path: str, option: str = "--wikidata") -> Problem | None:
+    problem = _readable_file(path, option) or _suffix_problem(path, option, WIKIDATA_SUFFIXES, "Wikidata JSON dump")
+    if problem:
+        return problem
+    try:
+        head = _first_bytes(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        return Problem(option, f"{path}: cannot decompress ({exc})")
+    if not head:
+        return Problem(option, f"{path}: empty")
+    if head[:1] == b"<":
+        return Problem(option, f"{path}: an XML file, not a Wikidata JSON dump (a Wikipedia dump goes to --wikipedia)")
+    if head[:1] not in (b"[", b"{"):
+        return Problem(option, f"{path}: not a Wikidata JSON dump (starts with {head[:20]!r}; expected `[` or an entity object)")
+    return None
+
+
+def check_writable_dir(path: str, option: str, need_bytes: int = 0) -> Problem | None:
+    """The directory (or, when it does not exist yet, its nearest existing parent) can be written
+    and has `need_bytes` free."""
+    p = Path(path).resolve()
+    if p.exists() and not p.is_dir():
+        return Problem(option, f"{path}: exists and is not a directory")
+    existing = p
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return Problem(option, f"{path}: {existing} is a file, so the directory cannot be created")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return Problem(option, f"{path}: {existing} is not writable")
+    if need_bytes:
+        free = shutil.disk_usage(existing).free
+        if free < need_bytes:
+            return Problem(option, f"{path}: {free / 1e9:.1f} GB free at {existing}, {need_bytes / 1e9:.1f} GB needed")
+    return None
+
+
+def check_database_target(db: str, option: str = "--db", must_exist: bool = False) -> Problem | None:
+    """Where the tables go: the file is not a directory, its directory can be written; with
+    `must_exist` (a build that keeps the Wikidata tables), it is there already."""
+    p = Path(db)
+    if p.is_dir():
+        return Problem(option, f"{db}: is a directory, not a database file")
+    if must_exist and not p.exists():
+        return Problem(option, f"{db}: no such database (--skip-wikidata keeps the Wikidata tables of an existing one)")
+    if p.exists() and not os.access(p, os.R_OK | os.W_OK):
+        return Problem(option, f"{db}: not writable (permissions)")
+    return check_writable_dir(str(p.parent if str(p.parent) else "."), option)
+
+
+def check_project_files(schema_dir: Path, resource_dir: Path) -> tuple[dict[str, ThemeSchema], list[Problem]]:
+    """The theme schemas, taxonomy, maps and NLI templates load; (schemas, problems)."""
+    try:
+        config = load_project_config(schema_dir, resource_dir)
+        load_nli_templates(resource_dir / "nli_templates", config.schemas)
+    except SchemaError as exc:
+        return {}, [Problem("project files", str(exc).splitlines()[0])]
+    except OSError as exc:
+        return {}, [Problem("project files", f"{exc.filename or schema_dir}: {exc.strerror or exc}")]
+    return config.schemas, []
+
+
+def check_build(
+    wikipedia: list[str], wikidata: str, db: str, out_dir: str, schema_dir: Path, resource_dir: Path,
+    themes: list[str] | None = None, languages: list[str] | None = None, skip_wikidata: bool = False,
+    gold: list[str] | None = None,
+) -> BuildPlan:
+    """Everything `instructie build` can check before it starts: the project files, the themes and
+    languages asked for, every dump (exists, readable, format, a Wikipedia we build), the gold
+    files, the database and the export directory. Languages default to those of the dumps given."""
+    schemas, problems = check_project_files(schema_dir, resource_dir)
+    theme_keys = list(schemas)
+    if themes and schemas:
+        theme_keys, theme_problems = resolve_themes(themes, schemas)
+        problems += theme_problems
+    langs, lang_problems = resolve_languages(languages or [])
+    problems += lang_problems
+    dump_languages: dict[str, str] = {}
+    seen: set[str] = set()
+    for path in wikipedia:
+        if os.path.abspath(path) in seen:
+            problems.append(Problem("--wikipedia", f"{path}: given twice"))
+            continue
+        seen.add(os.path.abspath(path))
+        info, problem = check_wikipedia_dump(path)
+        if problem:
+            problems.append(problem)
+        else:
+            dump_languages[path] = info.language
+    if not skip_wikidata:
+        if (problem := check_wikidata_dump(wikidata)) is not None:
+            problems.append(problem)
+    for path in gold or []:
+        if (problem := _readable_file(path, "--gold")) is not None:
+            problems.append(problem)
+    if (problem := check_database_target(db, must_exist=skip_wikidata)) is not None:
+        problems.append(problem)
+    if (problem := check_writable_dir(out_dir, "--out")) is not None:
+        problems.append(problem)
+    have = [lang for lang in LANGUAGES if lang in dump_languages.values()]
+    if not languages:
+        langs = have
+    elif len(dump_languages) == len(seen):  # every dump was read: a language none of them holds is a typo or a missing dump
+        for lang in langs:
+            if lang not in have:
+                problems.append(Problem("--language", f"{lang}: no --wikipedia dump of {lang}wiki given (given: "
+                                                      f"{', '.join(f'{x}wiki' for x in have) or 'none'})"))
+    return BuildPlan(themes=theme_keys, languages=langs, dump_languages=dump_languages, problems=problems)
