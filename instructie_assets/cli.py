@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 import traceback
@@ -37,6 +38,14 @@ def _dagster_home() -> str:
     return home
 
 
+def _one_line(error: str) -> str:
+    """The first line of an error, module paths cut (`duckdb.duckdb.IOException` -> `IOException`) and
+    our own error classes dropped (their message names the file and position already)."""
+    first = error.strip().splitlines()[0] if error.strip() else "unknown error"
+    first = re.sub(r"\b(?:[a-z_]\w*\.)+([A-Z]\w*: )", r"\1", first)
+    return re.sub(r"\b(?:DumpFormatError|SchemaError|ModelLoadError): ", "", first)
+
+
 def _logged(command: str, db: str, work, verbose: bool = False):
     """Run `work()` with Dagster's runs recorded in the project's instance; their events go to
     `<db dir>/logs/<command>-<time>.log`. Returns (result, error line or None, log path, warnings)."""
@@ -62,8 +71,7 @@ def _logged(command: str, db: str, work, verbose: bool = False):
     except Exception as exc:  # the log is a convenience: never hide the run's own outcome behind it
         print(f"instructie: could not write the log {log}: {exc}", file=sys.stderr)
     if error:
-        first = error.splitlines()[0] if error else error
-        print(f"instructie: {command} failed: {first}", file=sys.stderr)
+        print(f"instructie: {command} failed: {_one_line(error)}", file=sys.stderr)
         print(f"instructie: full log: {log}" + ("" if verbose else " (or run again with --verbose)"), file=sys.stderr)
     return result, error, log, warnings
 
@@ -250,7 +258,9 @@ def _print_warnings(warnings, checks) -> None:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from instructie_assets.core.doctor import disk_needed, dump_findings, machine_findings, model_finding, project_finding, storage_findings
+    from instructie_assets.core.doctor import (
+        disk_needed, dump_findings, instance_finding, machine_findings, model_finding, project_finding, storage_findings,
+    )
     from instructie_assets.core.nli import DEFAULT_NLI_MODEL
 
     wikipedia = args.wikipedia or [p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", "").split(",") if p]
@@ -261,6 +271,7 @@ def _doctor(args: argparse.Namespace) -> int:
     findings = machine_findings()
     findings += dump_findings(wikipedia, wikidata)
     findings += storage_findings(args.db, args.out, disk_needed(wikipedia, wikidata))
+    findings.append(instance_finding(os.path.abspath(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME)))
     findings.append(project_finding(SCHEMA_DIR, RESOURCE_DIR))
     findings.append(model_finding("NLI model", args.nli_model or os.environ.get("INSTRUCTIE_NLI_MODEL", ""), DEFAULT_NLI_MODEL))
     findings.append(model_finding("NER model", args.ner_model or os.environ.get("INSTRUCTIE_NER_MODEL", "")))

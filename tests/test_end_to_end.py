@@ -1,6 +1,7 @@
 """Materialize the real asset graph on the sample corpus through Dagster and score it against gold."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,18 +15,40 @@ from instructie_assets.core.evaluation import read_jsonl, triple_prf
 from instructie_assets.core.schemas import load_project_config
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR
-from instructie_assets.runner import BuildOptions, build, summary
+from instructie_assets.runner import BuildOptions, CheckOutcome, build, summary
 
 # Floors reflect what the stages achieve now (measured: en P=0.973 R=0.993, zh P=0.979 R=0.986); raise them as stages improve.
 FLOOR = {"precision": 0.96, "recall": 0.975}
 
 
+def recorded_check_outcomes(home: Path) -> list[CheckOutcome]:
+    """The asset check results of every run recorded in a Dagster instance, as `runner.build` returns them."""
+    import dagster as dg
+
+    outcomes = []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for run in instance.get_runs():
+            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+                e = entry.dagster_event.event_specific_data
+                outcomes.append(CheckOutcome(str(run.tags.get("dagster/partition")), e.check_name, e.passed, e.severity.value,
+                                             {k: v.value for k, v in e.metadata.items()}))
+    return outcomes
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """`instructie demo` as `make demo` runs it: in a fresh directory without DAGSTER_HOME, so its runs go to
+    the default ./.dagster_home (what `make dev` opens); the check outcomes are read back from there."""
     root = tmp_path_factory.mktemp("e2e")
-    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "db.duckdb"), out_dir=str(root / "exports"),
+    db, out = root / "data" / "instructie.duckdb", root / "data" / "exports"
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "INSTRUCTIE_NLI_MODEL")}
+    demo = subprocess.run([sys.executable, "-m", "instructie_assets.cli", "demo", "--db", str(db), "--out", str(out)],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    assert demo.returncode == 0, demo.stderr[-4000:]
+    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(db), out_dir=str(out),
                            gold=[str(p) for p in SAMPLE_GOLD.values()])
-    options.checks = build(options, progress=False)
+    options.home, options.stdout, options.stderr = root / ".dagster_home", demo.stdout, demo.stderr
+    options.checks = recorded_check_outcomes(options.home)
     return options
 
 
@@ -35,6 +58,66 @@ def query(db, sql, params=()):
         return con.execute(sql, list(params)).fetchall()
     finally:
         con.close()
+
+
+def test_demo_prints_one_screen_without_dagster_noise(built):
+    lines = built.stdout.splitlines()
+    assert lines[0].split() == ["language", "theme", "paragraphs", "kept", "dropped", "by", "reason"]
+    assert len([line for line in lines if line.startswith(("en ", "zh "))]) == 24
+    assert any(line.startswith("asset checks: ") for line in lines)
+    assert f"runs:     recorded in {built.home}; `make dev` opens them" in built.stdout
+    (log,) = [line.split(maxsplit=1)[1] for line in lines if line.startswith("log:")]
+    assert Path(log).parent == Path(built.db).parent / "logs" and Path(log).read_text(encoding="utf-8").count("\n=== run ") >= 50
+    # the NLI warning of 24 partitions: one line, not 24 in the progress bars; no Dagster log lines, no BetaWarning
+    both = built.stdout + built.stderr
+    assert both.count("not applied") == 1 and "24 partitions" in built.stdout
+    assert "BetaWarning" not in both and " - dagster - " not in both and "Traceback" not in both
+    assert len(lines) <= 40
+
+
+def test_the_ui_shows_what_the_demo_built(built):
+    """`make dev` after `make demo`: the webserver on the demo's instance reports every partition
+    materialized, every check evaluated, and the card's materialization."""
+    from tests.test_webserver import graphql, running_webserver
+
+    query = """{ assetNodes { assetKey { path } partitionStats { numMaterialized numPartitions numFailed }
+      assetMaterializations(limit: 1) { metadataEntries { label } }
+      assetChecksOrError { ... on AssetChecks { checks { name executionForLatestMaterialization { status } } } } } }"""
+    env = {"DAGSTER_HOME": str(built.home), "INSTRUCTIE_DB": built.db, "INSTRUCTIE_EXPORT_DIR": built.out_dir}
+    with running_webserver(env) as port:
+        data = graphql(port, query)
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["data"]["assetNodes"]}
+    for key in ("paragraphs", "entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"):
+        assert nodes[key]["partitionStats"] == {"numMaterialized": 24, "numPartitions": 24, "numFailed": 0}, key
+    assert nodes["articles"]["partitionStats"]["numMaterialized"] == 2
+    assert nodes["wikidata_labels"]["partitionStats"]["numMaterialized"] == 1
+    checks = {c["name"]: c["executionForLatestMaterialization"] for c in nodes["filtered_triples"]["assetChecksOrError"]["checks"]}
+    assert set(checks) >= {"schema_and_type_violations", "spans_at_offsets", "yield_and_diversity", "nli_applied", "gold_f1"}
+    assert checks["schema_and_type_violations"]["status"] == "SUCCEEDED" and checks["nli_applied"]["status"] == "FAILED"  # offline: warns
+    card = nodes["dataset_card"]
+    assert {"card", "chart"} <= {m["label"] for m in card["assetMaterializations"][0]["metadataEntries"]}
+    assert card["assetChecksOrError"]["checks"][0]["executionForLatestMaterialization"]["status"] == "SUCCEEDED"
+
+
+def test_every_card_config_loads(built):
+    """Each config of the card's YAML loads with `datasets.load_dataset(<export dir>, config)`, each split
+    with as many rows as its files hold; empty splits are left out, so none fails."""
+    import yaml
+
+    datasets = pytest.importorskip("datasets")
+    out = Path(built.out_dir)
+    header = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---")[1])
+    assert header["license"] == "apache-2.0"  # the sample's siteinfo: texts written for it, not Wikipedia's
+    configs = {c["config_name"]: c["data_files"] for c in header["configs"]}
+    assert set(configs) == {"en", "zh", "en-instructions", "zh-instructions"}
+    for name, files in configs.items():
+        loaded = datasets.load_dataset(str(out), name)
+        assert set(loaded) == {f["split"] for f in files}
+        for f in files:
+            rows = sum(1 for path in out.glob(f["path"]) for _ in path.open(encoding="utf-8"))
+            assert rows > 0 and loaded[f["split"]].num_rows == rows, (name, f)
+    empty = [split for split in ("train", "valid", "test") if not any(p.stat().st_size for p in out.glob(f"en/*/{split}.jsonl"))]
+    assert [f["split"] for f in configs["en"]] == [{"valid": "validation"}.get(s, s) for s in ("train", "valid", "test") if s not in empty]
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -34,7 +34,9 @@ class Finding:
 
 
 def _gb(n: float) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
+    if n >= 1e8:
+        return f"{n / 1e9:.1f} GB"
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
 def disk_needed(wikipedia: list[str], wikidata: str | None) -> int:
@@ -96,9 +98,14 @@ def model_finding(kind: str, model: str, default: str = "") -> Finding:
         from huggingface_hub import constants, try_to_load_from_cache
     except ImportError:
         return Finding("missing", kind, f"{model}: huggingface_hub is not installed")
-    config = try_to_load_from_cache(model, "config.json")
-    weights = [w for w in ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
-               if isinstance(try_to_load_from_cache(model, w), str)]
+    if model.startswith(("/", "./", "../", "~")) or model.count("/") > 1:
+        return Finding("missing", kind, f"{model}: no such directory (a local model directory, or a hub id `owner/name`)")
+    try:
+        config = try_to_load_from_cache(model, "config.json")
+        weights = [w for w in ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
+                   if isinstance(try_to_load_from_cache(model, w), str)]
+    except ValueError as exc:  # huggingface_hub's HFValidationError: not a valid hub id
+        return Finding("missing", kind, f"{model}: neither a local directory nor a hub id ({str(exc).splitlines()[0]})")
     if isinstance(config, str) and weights:
         return Finding("ok", kind, f"{model}: cached in {constants.HF_HUB_CACHE}")
     status = "warn" if kind == "NLI model" else "missing"
@@ -139,6 +146,16 @@ def storage_findings(db: str, out_dir: str, need: int) -> list[Finding]:
         out.append(Finding("ok", "disk", f"{_gb(free)} free at {directory}"))
     out.append(_problem("exports", check_writable_dir(out_dir, "--out"), f"{out_dir}: writable"))
     return out
+
+
+def instance_finding(home: str) -> Finding:
+    """Where runs are recorded: the UI (`make dev`) shows what `instructie build/demo` ran there."""
+    if os.path.isfile(os.path.join(home, "dagster.yaml")):
+        return Finding("ok", "dagster home", f"{home} (runs of build/demo, shown by `make dev`)")
+    problem = check_writable_dir(home, "DAGSTER_HOME")
+    if problem:
+        return Finding("missing", "dagster home", problem.message)
+    return Finding("ok", "dagster home", f"{home}: created by the first build/demo (runs shown by `make dev`)")
 
 
 def project_finding(schema_dir: Path, resource_dir: Path) -> Finding:

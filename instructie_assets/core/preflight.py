@@ -11,6 +11,7 @@ import difflib
 import os
 import re
 import shutil
+import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,23 +165,35 @@ def check_wikidata_dump(path: str, option: str = "--wikidata") -> Problem | None
     return None
 
 
-def check_writable_dir(path: str, option: str, need_bytes: int = 0) -> Problem | None:
+def _can_write(directory: Path) -> bool:
+    """Creating (and removing) a file there works: permissions, read-only mounts and pseudo file systems."""
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".instructie-probe-"):
+            return True
+    except OSError:
+        return False
+
+
+def check_writable_dir(path: str, option: str, need_bytes: int = 0, shown: str | None = None) -> Problem | None:
     """The directory (or, when it does not exist yet, its nearest existing parent) can be written
-    and has `need_bytes` free."""
+    and has `need_bytes` free. Messages start with `shown` (default: the path)."""
+    shown = shown or path
     p = Path(path).resolve()
     if p.exists() and not p.is_dir():
-        return Problem(option, f"{path}: exists and is not a directory")
+        return Problem(option, f"{shown}: exists and is not a directory")
     existing = p
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
-        return Problem(option, f"{path}: {existing} is a file, so the directory cannot be created")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return Problem(option, f"{path}: {existing} is not writable")
+        return Problem(option, f"{shown}: {existing} is a file, so the directory cannot be created")
+    if not _can_write(existing):
+        return Problem(option, f"{shown}: {existing} is not writable")
     if need_bytes:
         free = shutil.disk_usage(existing).free
         if free < need_bytes:
-            return Problem(option, f"{path}: {free / 1e9:.1f} GB free at {existing}, {need_bytes / 1e9:.1f} GB needed")
+            return Problem(option, f"{shown}: {free / 1e9:.1f} GB free at {existing}, {need_bytes / 1e9:.1f} GB needed")
     return None
 
 
@@ -194,7 +207,7 @@ def check_database_target(db: str, option: str = "--db", must_exist: bool = Fals
         return Problem(option, f"{db}: no such database (--skip-wikidata keeps the Wikidata tables of an existing one)")
     if p.exists() and not os.access(p, os.R_OK | os.W_OK):
         return Problem(option, f"{db}: not writable (permissions)")
-    return check_writable_dir(str(p.parent if str(p.parent) else "."), option)
+    return check_writable_dir(str(p.parent), option, shown=db)
 
 
 def check_project_files(schema_dir: Path, resource_dir: Path) -> tuple[dict[str, ThemeSchema], list[Problem]]:
