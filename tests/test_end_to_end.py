@@ -418,13 +418,3 @@ def test_rematerializing_is_idempotent(built):
     build(BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=built.db, out_dir=built.out_dir,
                        themes=["person"], languages=["en"], skip_wikidata=True), progress=False)
     assert query(built.db, "SELECT count(*), sum(hash(triple_id)) FROM main.filtered_triples") == before
-
-
-def test_cli_bad_dump_exits_nonzero_with_position(tmp_path):
-    bad = tmp_path / "wikidata-bad.json"
-    bad.write_text('[\n{"id":"Q1"},\n{"id": oops},\n]\n')
-    cmd = [sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikidata", str(bad),
-           "--db", str(tmp_path / "db.duckdb"), "--out", str(tmp_path / "out")]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "wikidata-bad.json: line 3 (byte 15): malformed entity" in result.stderr

@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 from instructie_assets.clients import DumpSources, ExportSettings, ProjectFiles
 from instructie_assets.core.dataset_card import card_markdown, instances_chart, write_card_files
 from instructie_assets.core.dumpfiles import DumpFormatError
-from instructie_assets.core.wikitext import read_siteinfo
+from instructie_assets.core.wikitext import dump_language, read_siteinfo
 from instructie_assets.core.exports import write_partition_exports
 from instructie_assets.partitions import THEMES, theme_and_language, theme_language
 
@@ -61,8 +61,7 @@ def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, pro
     sources: dict[str, list] = {}
     for path in dumps.wikipedia:  # the card says what the texts are from the dumps' siteinfo
         try:
-            site = read_siteinfo(path)
-            sources.setdefault(site.language, []).append(site)
+            sources.setdefault(dump_language(path), []).append(read_siteinfo(path))
         except (OSError, ValueError, DumpFormatError) as exc:
             context.log.warning(f"dataset_card: cannot read the siteinfo of {path} ({exc}); its texts' source is left unknown")
     markdown = card_markdown(counts, instruction_counts, label_frequencies, drops, THEMES, cate_of, sources=sources)

@@ -120,9 +120,9 @@ def _problem(item: str, problem: Problem | None, ok: str) -> Finding:
 def dump_findings(wikipedia: list[str], wikidata: str | None) -> list[Finding]:
     out = []
     for path in wikipedia:
-        info, problem = check_wikipedia_dump(path)
+        language, problem = check_wikipedia_dump(path)
         size = _gb(os.path.getsize(path)) if os.path.isfile(path) else ""
-        out.append(_problem("wikipedia", problem, f"{path}: {info.dbname if info else ''}, {size}, readable"))
+        out.append(_problem("wikipedia", problem, f"{path}: {language}wiki, {size}, readable"))
     if not wikipedia:
         out.append(Finding("missing", "wikipedia", "no dump given (--wikipedia, or INSTRUCTIE_WIKIPEDIA)"))
     if wikidata:

@@ -19,10 +19,9 @@ from pathlib import Path
 from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
 from instructie_assets.core.nli import load_nli_templates
 from instructie_assets.core.schemas import LANGUAGES, SchemaError, ThemeSchema, load_project_config
-from instructie_assets.core.wikitext import SiteInfo, read_siteinfo
+from instructie_assets.core.wikitext import dump_language
 
 MAGIC = {".bz2": (b"BZh", "a bz2 archive"), ".gz": (b"\x1f\x8b", "a gzip archive")}
-WIKIPEDIA_SUFFIXES = (".xml", ".xml.bz2", ".xml.gz")
 WIKIDATA_SUFFIXES = (".json", ".json.gz", ".json.bz2")
 
 
@@ -105,9 +104,17 @@ def _readable_file(path: str, option: str) -> Problem | None:
 
 
 def _suffix_problem(path: str, option: str, suffixes: tuple[str, ...], what: str) -> Problem | None:
-    name = Path(path).name
-    if not name.endswith(suffixes):
+    if not Path(path).name.endswith(suffixes):
         return Problem(option, f"{path}: not a {what} by its name (expected {', '.join(suffixes)})")
+    return _magic_problem(path, option)
+
+
+def _first_bytes(path: str, n: int = 4096) -> bytes:
+    with open_binary(path) as fh:
+        return fh.read(n)
+
+
+def _magic_problem(path: str, option: str) -> Problem | None:
     suffix = Path(path).suffix
     if suffix in MAGIC:
         magic, kind = MAGIC[suffix]
@@ -118,34 +125,26 @@ def _suffix_problem(path: str, option: str, suffixes: tuple[str, ...], what: str
     return None
 
 
-def _first_bytes(path: str, n: int = 4096) -> bytes:
-    with open_binary(path) as fh:
-        return fh.read(n)
-
-
-def check_wikipedia_dump(path: str, option: str = "--wikipedia") -> tuple[SiteInfo | None, Problem | None]:
-    """(siteinfo, None) for a readable MediaWiki XML export of a Wikipedia we build; else (None, problem)."""
-    problem = _readable_file(path, option) or _suffix_problem(path, option, WIKIPEDIA_SUFFIXES, "Wikipedia XML dump")
+def check_wikipedia_dump(path: str, option: str = "--wikipedia") -> tuple[str | None, Problem | None]:
+    """(language, None) for a readable dump of a Wikipedia we build (its language from the dump
+    itself, as the readers take it); else (None, problem)."""
+    problem = _readable_file(path, option) or _magic_problem(path, option)
     if problem:
         return None, problem
     try:
         head = _first_bytes(path).lstrip(b"\xef\xbb\xbf \t\r\n")
     except (OSError, EOFError, zlib.error) as exc:
         return None, Problem(option, f"{path}: cannot decompress ({exc})")
-    if head[:1] in (b"[", b"{"):
-        return None, Problem(option, f"{path}: a JSON file, not a MediaWiki XML export (a Wikidata dump goes to --wikidata)")
+    if head[:1] == b"[":
+        return None, Problem(option, f"{path}: a JSON array, not a Wikipedia dump (a Wikidata dump goes to --wikidata)")
     try:
-        info = read_siteinfo(path)
-    except (DumpFormatError, OSError, EOFError, zlib.error) as exc:
+        language = dump_language(path)
+    except (DumpFormatError, OSError, EOFError, zlib.error, ValueError) as exc:
         return None, Problem(option, f"{path}: {getattr(exc, 'reason', exc)}")
-    try:
-        language = info.language
-    except ValueError as exc:
-        return None, Problem(option, f"{path}: {exc}")
     if language not in LANGUAGES:
-        return None, Problem(option, f"{path}: a {info.dbname} dump (language {language!r}); instructie builds: "
+        return None, Problem(option, f"{path}: a {language}wiki dump (language {language!r}); instructie builds: "
                                      f"{', '.join(f'{lang}wiki' for lang in LANGUAGES)}")
-    return info, None
+    return language, None
 
 
 def check_wikidata_dump(path: str, option: str = "--wikidata") -> Problem | None:
@@ -244,11 +243,11 @@ def check_build(
             problems.append(Problem("--wikipedia", f"{path}: given twice"))
             continue
         seen.add(os.path.abspath(path))
-        info, problem = check_wikipedia_dump(path)
+        language, problem = check_wikipedia_dump(path)
         if problem:
             problems.append(problem)
         else:
-            dump_languages[path] = info.language
+            dump_languages[path] = language
     if not skip_wikidata:
         if (problem := check_wikidata_dump(wikidata)) is not None:
             problems.append(problem)

@@ -373,48 +373,52 @@ def _hf_tokenizer(name: str):
         raise ModelLoadError(f"cannot load tokenizer {name!r}: {str(exc).splitlines()[0]}") from exc
 
 
+def dump_language(path: str | Path) -> str:
+    """Language of a Wikipedia dump from its siteinfo dbname (enwiki -> en); read once per file version."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such dump file")
+    return _dump_language(str(p), p.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _dump_language(path: str, _mtime_ns: int) -> str:
+    with open_binary(path) as fh:
+        try:
+            dump = mwxml.Dump.from_file(fh)
+        except (ParseError, Exception) as exc:  # mwxml raises plain exceptions on a bad header
+            raise DumpFormatError(path, None, None, f"not a MediaWiki XML export ({exc})") from exc
+        dbname = dump.site_info.dbname or ""
+    if not dbname.endswith("wiki"):
+        raise DumpFormatError(path, None, None, f"siteinfo dbname {dbname!r} is not a Wikipedia")
+    return dbname[: -len("wiki")]
+
+
 @dataclass(frozen=True)
 class SiteInfo:
-    """A dump's <siteinfo>: which wiki its pages come from."""
+    """Which wiki a dump's pages come from: its <siteinfo> (the dataset card says what the texts are from it)."""
 
     sitename: str
     dbname: str
     base: str
     generator: str
 
-    @property
-    def language(self) -> str:
-        """enwiki -> en; raises for a dbname that is not a Wikipedia's (enwiktionary, wikidatawiki...)."""
-        if not self.dbname.endswith("wiki") or self.dbname in ("wikidatawiki", "commonswiki", "metawiki", "specieswiki"):
-            raise ValueError(f"siteinfo dbname {self.dbname!r} is not a Wikipedia")
-        return self.dbname[: -len("wiki")]
-
 
 def read_siteinfo(path: str | Path) -> SiteInfo:
-    """The dump's siteinfo (only the header is read; cached per file version)."""
+    """The siteinfo of a MediaWiki XML export (only the header is read; cached per file version)."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such dump file")
     return _read_siteinfo(str(p), p.stat().st_mtime_ns)
 
 
-def dump_language(path: str | Path) -> str:
-    """Language of a Wikipedia dump from its siteinfo dbname (enwiki -> en); read once per file version."""
-    info = read_siteinfo(path)
-    try:
-        return info.language
-    except ValueError as exc:
-        raise DumpFormatError(path, None, None, str(exc)) from None
-
-
 @lru_cache(maxsize=256)
 def _read_siteinfo(path: str, _mtime_ns: int) -> SiteInfo:
     with open_binary(path) as fh:
         try:
-            dump = mwxml.Dump.from_file(fh)
+            site = mwxml.Dump.from_file(fh).site_info
         except (ParseError, Exception) as exc:  # mwxml raises plain exceptions on a bad header
             raise DumpFormatError(path, None, None, f"not a MediaWiki XML export ({exc})") from exc
-        site = dump.site_info
         return SiteInfo(site.name or "", site.dbname or "", site.base or "", site.generator or "")
 
 

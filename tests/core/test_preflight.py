@@ -54,14 +54,13 @@ def test_languages():
 
 
 def test_sample_dumps_pass_with_their_siteinfo():
-    info, problem = check_wikipedia_dump(ZH)
-    assert problem is None and info.language == "zh" and info.dbname == "zhwiki"
+    assert check_wikipedia_dump(ZH) == ("zh", None)
     assert check_wikidata_dump(SAMPLE_WIKIDATA) is None
 
 
 def test_a_wiki_we_do_not_build_is_an_error(tmp_path):
-    info, problem = check_wikipedia_dump(relabelled_dump(tmp_path, "dewiki"))
-    assert info is None and "a dewiki dump (language 'de'); instructie builds: enwiki, zhwiki" in str(problem)
+    language, problem = check_wikipedia_dump(relabelled_dump(tmp_path, "dewiki"))
+    assert language is None and "a dewiki dump (language 'de'); instructie builds: enwiki, zhwiki" in str(problem)
     _, problem = check_wikipedia_dump(relabelled_dump(tmp_path, "enwiktionary"))
     assert "is not a Wikipedia" in str(problem)
 
@@ -74,8 +73,11 @@ def test_dump_paths_and_formats(tmp_path):
     assert "named .bz2 but not a bz2 archive" in str(check_wikipedia_dump(str(fake_bz2))[1])
     json_as_xml = tmp_path / "latest-all.xml"
     json_as_xml.write_text('[\n{"id": "Q1"},\n]\n')
-    assert "a JSON file, not a MediaWiki XML export" in str(check_wikipedia_dump(str(json_as_xml))[1])
-    assert "not a Wikipedia XML dump by its name" in str(check_wikipedia_dump(SAMPLE_WIKIDATA)[1])
+    assert "a JSON array, not a Wikipedia dump (a Wikidata dump goes to --wikidata)" in str(check_wikipedia_dump(str(json_as_xml))[1])
+    assert "a JSON array, not a Wikipedia dump" in str(check_wikipedia_dump(SAMPLE_WIKIDATA)[1])
+    not_xml = tmp_path / "enwiki.xml"
+    not_xml.write_text("hello")
+    assert "not a MediaWiki XML export" in str(check_wikipedia_dump(str(not_xml))[1])
     # a Wikipedia dump given as --wikidata, by name and by content
     assert "not a Wikidata JSON dump by its name" in str(check_wikidata_dump(EN))
     xml_as_json = tmp_path / "wikidata.json.bz2"
