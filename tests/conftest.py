@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from instructie_assets.core.articles import REDIRECT_SCHEMA
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.knowledge import InMemoryWikidata
+from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.core.wikidata import WikidataRows, extract_entity
 
 
@@ -38,24 +39,39 @@ def entity(qid, en=(), zh=(), sites=None, claims=None):
             "sitelinks": {k: {"site": k, "title": t} for k, t in (sites or {}).items()}}
 
 
+def wikidata_tables(entities, redirects=()):
+    """The ingested tables (TABLE_SCHEMAS frames) and the redirects frame of the given entities."""
+    rows = WikidataRows()
+    for e in entities:
+        extract_entity(e, rows)
+    return rows.frames(), pl.DataFrame(list(redirects), schema=REDIRECT_SCHEMA, orient="row")
+
+
 @pytest.fixture
 def make_store():
-    """A WikidataStore over an in-memory DuckDB holding the given entities and redirects."""
+    """The in-memory Wikidata lookups holding the given entities and redirects."""
+
+    def build(entities, redirects=()):
+        tables, redirect_frame = wikidata_tables(entities, redirects)
+        return InMemoryWikidata(tables, redirect_frame)
+
+    return build
+
+
+@pytest.fixture
+def make_duckdb_store():
+    """The DuckDB lookups over an in-memory DuckDB holding the given entities and redirects."""
     conns = []
 
     def build(entities, redirects=()):
-        rows = WikidataRows()
-        for e in entities:
-            extract_entity(e, rows)
+        tables, redirect_frame = wikidata_tables(entities, redirects)
         conn = duckdb.connect()
-        for name, frame in rows.frames().items():
+        for name, frame in {**tables, "wikipedia_redirects": redirect_frame}.items():
             conn.register("_f", frame.to_arrow())
             conn.execute(f"CREATE TABLE main.{name} AS SELECT * FROM _f")
             conn.unregister("_f")
-        conn.register("_r", pl.DataFrame(list(redirects), schema=REDIRECT_SCHEMA, orient="row").to_arrow())
-        conn.execute("CREATE TABLE main.wikipedia_redirects AS SELECT * FROM _r")
         conns.append(conn)
-        return WikidataStore(conn)
+        return DuckDBWikidata(conn)
 
     yield build
     for c in conns:

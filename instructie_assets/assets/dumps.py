@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from instructie_assets.clients import DumpSources, ProjectFiles, ThemeClassifierSettings
 from instructie_assets.core.articles import ARTICLE_SCHEMA, REDIRECT_SCHEMA, ingest_articles
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.core.duckdb_tables import StagedTableWriter
 from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, staged_parquet
 from instructie_assets.partitions import language_partitions, parse_shard, wikidata_shards
@@ -90,7 +90,7 @@ def wikipedia_articles(
         try:
             with tqdm(desc=f"{language}wiki pages", unit=" pages", disable=None) as bar:
                 counts = ingest_articles(
-                    paths, language, WikidataStore(conn), config, writer.write, threads=dumps.workers or os.cpu_count() or 1, progress=bar.update,
+                    paths, language, DuckDBWikidata(conn), config, writer.write, threads=dumps.workers or os.cpu_count() or 1, progress=bar.update,
                     classify=classifier.classify if classifier else None, classifier_name=classifier.name if classifier else "",
                     override=theme_classifier.mode == "override", min_score=theme_classifier.min_score,
                 )

@@ -12,7 +12,7 @@ from instructie_assets.core.articles import ARTICLE_SCHEMA, paragraphs_of
 from instructie_assets.core.disambiguation import resolve_mentions
 from instructie_assets.core.filtering import drop_counts, filter_triples
 from instructie_assets.core.instructions import InstructionOptions, build_records
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.core.matching import TRANSITIVE_RELATIONS, match_triples, reduce_transitive
 from instructie_assets.core.mentions import find_mentions
 from instructie_assets.core.nli import nli_scores
@@ -83,7 +83,7 @@ def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, n
         ids, texts = paragraphs["paragraph_id"].to_list(), paragraphs["text"].to_list()
         spans = dict(zip(ids, model.spans(texts)))
     with duckdb.get_connection() as conn:
-        df = find_mentions(paragraphs, WikidataStore(conn), language, ner_spans=spans)
+        df = find_mentions(paragraphs, DuckDBWikidata(conn), language, ner_spans=spans)
     by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
     context.add_output_metadata({"rows": df.height, "ner": ner_status,
                                  "ner_spans": sum(len(v) for v in spans.values()) if spans else 0, "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["paragraph_id", "surface", "source", "candidate_qids"])})
@@ -97,7 +97,7 @@ def resolved_entities(
     """One mention resolved to a QID (or a value) with its coarse type, score and runner-up."""
     _, language = theme_and_language(context)
     with duckdb.get_connection() as conn:
-        df = resolve_mentions(entity_mentions, paragraphs, WikidataStore(conn), project.load().taxonomy, language)
+        df = resolve_mentions(entity_mentions, paragraphs, DuckDBWikidata(conn), project.load().taxonomy, language)
     ambiguous = df.filter(pl.col("n_candidates") > 1).height if df.height else 0
     by_type = {k: int(v) for k, v in df.group_by("coarse_type").len().iter_rows()} if df.height else {}
     context.add_output_metadata({"rows": df.height, "ambiguous": ambiguous, "by_type": dg.MetadataValue.json(by_type), "preview": preview(df, ["surface", "qid", "coarse_type", "score", "runner_up"])})
@@ -112,7 +112,7 @@ def candidate_triples(
     theme, language = theme_and_language(context)
     config = project.load()
     with duckdb.get_connection() as conn:
-        matched = match_triples(resolved_entities, WikidataStore(conn), config.schemas[theme], config.relation_map, language)
+        matched = match_triples(resolved_entities, DuckDBWikidata(conn), config.schemas[theme], config.relation_map, language)
     df = reduce_transitive(matched, TRANSITIVE_RELATIONS)
     by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
     context.add_output_metadata({"rows": df.height, "transitive_shortcuts_dropped": matched.height - df.height,

@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 import polars as pl
 
 from instructie_assets.core.coarse_types import assign_coarse_types, assign_themes
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.parallel import ordered_map
 from instructie_assets.core.schemas import ProjectConfig
 from instructie_assets.core.wikitext import count_tokens, is_disambiguation, iter_pages, split_paragraphs, wikitext_to_plain
@@ -71,7 +71,7 @@ def classify_themes(
 
 
 def ingest_articles(
-    paths: list[str], language: str, store: WikidataStore, config: ProjectConfig,
+    paths: list[str], language: str, store: WikidataLookups, config: ProjectConfig,
     write: Callable[[dict[str, pl.DataFrame]], None], threads: int = 1, batch_pages: int = 5000,
     progress: Callable[[int], None] | None = None,
     classify: Classify | None = None, classifier_name: str = "", override: bool = False, min_score: float = 0.5,

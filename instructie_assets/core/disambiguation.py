@@ -12,7 +12,7 @@ from collections import defaultdict
 import polars as pl
 
 from instructie_assets.core.coarse_types import assign_coarse_types
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.mentions import MENTION_SCHEMA
 from instructie_assets.core.schemas import TypeTaxonomy
 
@@ -37,7 +37,7 @@ def neighbour_score(candidate_labels: list[str], text: str) -> int:
 
 
 def resolve_mentions(
-    mentions: pl.DataFrame, paragraphs: pl.DataFrame, store: WikidataStore, taxonomy: TypeTaxonomy, language: str
+    mentions: pl.DataFrame, paragraphs: pl.DataFrame, store: WikidataLookups, taxonomy: TypeTaxonomy, language: str
 ) -> pl.DataFrame:
     if mentions.is_empty():
         return pl.DataFrame(schema=RESOLVED_SCHEMA)

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import polars as pl
 
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.schemas import RelationMap, ThemeSchema
 
 ALIAS_RELATION = "alternative name"
@@ -43,7 +43,7 @@ def name_key(surface: str) -> str:
 
 
 def match_triples(
-    resolved: pl.DataFrame, store: WikidataStore, schema: ThemeSchema, relation_map: RelationMap, language: str
+    resolved: pl.DataFrame, store: WikidataLookups, schema: ThemeSchema, relation_map: RelationMap, language: str
 ) -> pl.DataFrame:
     if resolved.is_empty():
         return pl.DataFrame(schema=TRIPLE_SCHEMA)

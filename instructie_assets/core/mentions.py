@@ -19,7 +19,7 @@ import polars as pl
 
 from instructie_assets.core.chinese import to_simplified
 from instructie_assets.core.gazetteer import Gazetteer
-from instructie_assets.core.knowledge import WikidataStore
+from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.ner import EntitySpan
 from instructie_assets.core.values import render_quantity, render_time, unit_words
 
@@ -59,7 +59,7 @@ def short_forms(label: str, language: str) -> list[str]:
 
 
 def resolve_link_targets(
-    targets: set[str], language: str, store: WikidataStore, max_hops: int = 3
+    targets: set[str], language: str, store: WikidataLookups, max_hops: int = 3
 ) -> dict[str, str]:
     """Anchor target title -> QID: through redirects (several hops), then the `<lang>wiki` sitelink."""
     site = f"{language}wiki"
@@ -91,7 +91,7 @@ def resolve_link_targets(
 
 
 def find_mentions(
-    paragraphs: pl.DataFrame, store: WikidataStore, language: str, ner_spans: dict[str, list[EntitySpan]] | None = None
+    paragraphs: pl.DataFrame, store: WikidataLookups, language: str, ner_spans: dict[str, list[EntitySpan]] | None = None
 ) -> pl.DataFrame:
     """All mentions of every paragraph of one partition (one language). `ner_spans` (paragraph id ->
     spans from an NER model) adds `ner` mentions whose surface is a Wikidata label or alias."""
