@@ -64,7 +64,7 @@ def instances_figure(counts: dict[tuple[str, str, str], int], themes: list[str],
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 ticks on a small export
     ax.set_ylabel("instances (texts)")
     ax.set_title("Instances per theme and language")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, never over them
     fig.tight_layout()
     return fig
 
