@@ -29,7 +29,7 @@ bench: $(STAMP)
 
 dev: $(STAMP)
 	mkdir -p "$(DAGSTER_HOME)" && (test -e "$(DAGSTER_HOME)/dagster.yaml" || cp resources/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml")
-	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME="$(DAGSTER_HOME)" PYTHONWARNINGS='ignore:Function `dev_command` is superseded' $(BIN)/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf data .dagster_home
