@@ -184,13 +184,20 @@ def _print_checks(checks) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from instructie_assets.core.evaluation import evaluate, format_table, plot_error_shares, read_jsonl
+    from instructie_assets.core.evaluation import EvaluationError, RecordFile, evaluate, format_table, plot_error_shares
 
+    if args.zh_chars and args.rouge == "authors":
+        print("instructie: evaluate failed: --zh-chars applies to --rouge rouge-score only (the authors' ROUGE uses jieba words)", file=sys.stderr)
+        return 2
     try:
-        report = evaluate(read_jsonl(args.gold), read_jsonl(args.pred), zh_chars=args.zh_chars)
-    except (OSError, ValueError, KeyError) as exc:
+        gold = RecordFile.read(args.gold)
+        pred = RecordFile.read(args.pred)
+        report = evaluate(gold, pred, zh_chars=args.zh_chars, match=args.match, rouge=args.rouge, strict=args.strict, language=args.language)
+    except (OSError, EvaluationError) as exc:
         print(f"instructie: evaluate failed: {exc}", file=sys.stderr)
         return 1
+    for warning in report.warnings():
+        print(f"instructie: warning: {warning}", file=sys.stderr)
     if args.plot:
         plot_error_shares(report, args.plot)
     if args.json:
@@ -362,12 +369,22 @@ def main(argv: list[str] | None = None) -> int:
     doc.add_argument("--ner-model", help="the NER model the run would use (default: $INSTRUCTIE_NER_MODEL, else none)")
     doc.add_argument("--theme-model", help="the theme classifier the run would use (default: $INSTRUCTIE_THEME_MODEL, else none)")
     e = sub.add_parser("evaluate", help="score predictions against gold: micro-F1, ROUGE-2, Score, error types")
-    e.add_argument("--gold", required=True, help="gold InstructIE records (.jsonl)")
-    e.add_argument("--pred", required=True, help="predictions: InstructIE records, or instruction records with `output` (.jsonl)")
-    e.add_argument("--by", choices=["theme"], help="also break the figures down by theme (the gold record's cate)")
+    e.add_argument("--gold", required=True, help="gold (.jsonl): InstructIE records (`relation`), IEPile records (`label`), "
+                   "or instruction records whose `output` is the answer (DeepKE kg2instruction)")
+    e.add_argument("--pred", required=True, help="predictions (.jsonl): records with `output` in any format read, or InstructIE records")
+    e.add_argument("--by", choices=["theme"], help="also break the figures down by theme (the gold record's cate, else source)")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     e.add_argument("--plot", metavar="FILE.png", help="draw the error-type shares per theme to this PNG")
-    e.add_argument("--zh-chars", action="store_true", help="ROUGE-2 on Chinese characters instead of jieba words")
+    e.add_argument("--zh-chars", action="store_true", help="ROUGE-2 on Chinese characters instead of jieba words (--rouge rouge-score)")
+    e.add_argument("--strict", action="store_true", help="a record that pairs with none of the other file is an error, not a warning")
+    e.add_argument("--match", choices=["normalized", "authors", "authors-list"], default="normalized",
+                   help="normalized (default): NFKC/whitespace-normalised triples, missing records count; authors: as DeepKE "
+                   "kg2instruction/evaluate.py (exact, case-sensitive sets; recall ignores gold records without prediction); "
+                   "authors-list: as ie2instruction/eval_func.py (as authors, duplicates count)")
+    e.add_argument("--rouge", choices=["rouge-score", "authors"], default="rouge-score",
+                   help="rouge-score (default): rouge-score's ROUGE-2; authors: the authors' ROUGE-2 (unique bigrams; "
+                   "EN lower-cased, ASCII punctuation and articles removed; ZH jieba words, punctuation kept)")
+    e.add_argument("--language", choices=["en", "zh"], help="the language of every record (default: detected per record from its text)")
     args = parser.parse_args(argv)
 
     if args.command == "evaluate":
