@@ -142,10 +142,10 @@ def _merge(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     import json
 
-    from instructie_assets.core.preflight import Problem, check_database_target, check_writable_dir
+    from instructie_assets.core.preflight import Problem, check_database_target, check_model_option, check_writable_dir
 
-    problems = [p for p in (check_database_target(args.db, must_exist=True), check_writable_dir(args.model_dir, "--model-dir"),
-                            check_writable_dir(args.data_dir, "--data-dir")) if p]
+    problems = [p for p in (check_database_target(args.db, must_exist=True), check_model_option(args.base_model, "--base-model"),
+                            check_writable_dir(args.model_dir, "--model-dir"), check_writable_dir(args.data_dir, "--data-dir")) if p]
     problems += [Problem(f"--{name}", f"{value}: must be at least 1") for name, value in (("size", args.size), ("epochs", args.epochs)) if value < 1]
     if problems:
         return _usage_errors(problems)
@@ -211,7 +211,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     """`build` and `demo`: check the whole command line first (exit 2, nothing run), then build."""
-    from instructie_assets.core.preflight import Problem, check_build
+    from instructie_assets.core.preflight import Problem, check_build, check_model_option
 
     demo = args.command == "demo"
     wikipedia = list(SAMPLE_WIKIPEDIA) if demo else args.wikipedia
@@ -221,6 +221,10 @@ def _build(args: argparse.Namespace) -> int:
                        languages=getattr(args, "language", None), skip_wikidata=getattr(args, "skip_wikidata", False), gold=gold)
     if getattr(args, "workers", 0) < 0:
         plan.problems.append(Problem("--workers", f"{args.workers}: must be 0 (one per core) or more"))
+    for option in ("nli_model", "ner_model", "theme_model"):
+        value = getattr(args, option, None) or os.environ.get(f"INSTRUCTIE_{option.upper()}")
+        if (problem := check_model_option(value, "--" + option.replace("_", "-"))) is not None:
+            plan.problems.append(problem)
     if plan.problems:
         return _usage_errors(plan.problems)
 

@@ -77,6 +77,7 @@ def dewiki(tmp_path: Path) -> str:
     ("missing wikidata", "instructie: --wikidata: {tmp}/latest-all.json.gz: no such file"),
     ("wikidata is xml", f"instructie: --wikidata: {EN}: not a Wikidata JSON dump by its name"),
     ("out is a file", "instructie: --out: {tmp}/a-file: exists and is not a directory"),
+    ("model dir", "instructie: --nli-model: {tmp}/models/nli: no such model directory"),
 ])
 def test_a_typo_fails_in_one_line_before_anything_runs(tmp_path, capsys, monkeypatch, case, expected):
     monkeypatch.chdir(tmp_path)
@@ -98,6 +99,8 @@ def test_a_typo_fails_in_one_line_before_anything_runs(tmp_path, capsys, monkeyp
         args["--wikidata"] = EN
     elif case == "out is a file":
         args["--out"] = str(tmp_path / "a-file")
+    elif case == "model dir":
+        extra = ["--nli-model", str(tmp_path / "models" / "nli")]
     argv = ["build"] + [x for k, v in args.items() for x in ([k, p] for p in (v if isinstance(v, list) else [v])) for x in x] + extra
     assert cli.main(argv) == 2
     err = capsys.readouterr().err

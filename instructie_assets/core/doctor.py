@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from instructie_assets.core.preflight import (
-    Problem, check_database_target, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir,
+    Problem, check_database_target, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir, looks_like_path,
 )
 
 # Disk needed per byte of compressed dump, a rough rule from the full-dump figures in the README:
@@ -98,7 +98,7 @@ def model_finding(kind: str, model: str, default: str = "") -> Finding:
         from huggingface_hub import constants, try_to_load_from_cache
     except ImportError:
         return Finding("missing", kind, f"{model}: huggingface_hub is not installed")
-    if model.startswith(("/", "./", "../", "~")) or model.count("/") > 1:
+    if looks_like_path(model):
         return Finding("missing", kind, f"{model}: no such directory (a local model directory, or a hub id `owner/name`)")
     try:
         config = try_to_load_from_cache(model, "config.json")

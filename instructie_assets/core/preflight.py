@@ -209,6 +209,24 @@ def check_database_target(db: str, option: str = "--db", must_exist: bool = Fals
     return check_writable_dir(str(p.parent), option, shown=db)
 
 
+def looks_like_path(model: str) -> bool:
+    """`./models/nli`, `/data/m`, `~/m`, `a/b/c`: a local directory, not a hub id (`owner/name`)."""
+    return model.startswith(("/", "./", "../", "~")) or model.count("/") > 1 or os.sep != "/" and os.sep in model
+
+
+def check_model_option(model: str | None, option: str) -> Problem | None:
+    """A model given as a local directory must be one with a config.json; hub ids are left to the
+    loader (it may download them, or say it is offline) and `none`/`lexical-overlap` to the stage."""
+    if not model or not looks_like_path(model):
+        return None
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        return Problem(option, f"{model}: no such model directory")
+    if not (path / "config.json").is_file():
+        return Problem(option, f"{model}: not a model directory (no config.json)")
+    return None
+
+
 def check_project_files(schema_dir: Path, resource_dir: Path) -> tuple[dict[str, ThemeSchema], list[Problem]]:
     """The theme schemas, taxonomy, maps and NLI templates load; (schemas, problems)."""
     try:

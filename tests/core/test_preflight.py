@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from instructie_assets.core.preflight import (
-    check_build, check_database_target, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir,
+    check_build, check_database_target, check_model_option, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir,
     resolve_languages, resolve_themes,
 )
 from instructie_assets.core.schemas import load_project_config
@@ -144,3 +144,14 @@ def test_check_build_resolves_what_it_will_build(tmp_path):
     # --skip-wikidata: the Wikidata path is not read, the database must exist
     plan = check_build([EN], "ignored", str(tmp_path / "db.duckdb"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, skip_wikidata=True)
     assert [p.option for p in plan.problems] == ["--db"]
+
+
+def test_model_options(tmp_path):
+    assert check_model_option("MoritzLaurer/mDeBERTa-v3-base-mnli-xnli", "--nli-model") is None  # a hub id: the loader's business
+    assert check_model_option("none", "--nli-model") is None and check_model_option(None, "--nli-model") is None
+    assert str(check_model_option(str(tmp_path / "nli"), "--nli-model")) == f"--nli-model: {tmp_path / 'nli'}: no such model directory"
+    (tmp_path / "nli").mkdir()
+    assert "not a model directory (no config.json)" in str(check_model_option(str(tmp_path / "nli"), "--nli-model"))
+    (tmp_path / "nli" / "config.json").write_text("{}")
+    assert check_model_option(str(tmp_path / "nli"), "--nli-model") is None
+    assert "no such model directory" in str(check_model_option("models/theme/classifier", "--theme-model"))
