@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import sys
 import time
 import traceback
@@ -12,11 +13,6 @@ import traceback
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"  # beside data/: `make demo` and `make dev` share this instance
-
-
-def _fail(message: str, code: int = 2) -> int:
-    print(f"instructie: {message}", file=sys.stderr)
-    return code
 
 
 def _usage_errors(problems) -> int:
@@ -28,8 +24,6 @@ def _usage_errors(problems) -> int:
 
 def _dagster_home() -> str:
     """The Dagster instance runs are recorded in: $DAGSTER_HOME, else ./.dagster_home (what `make dev` opens)."""
-    import shutil
-
     home = os.path.abspath(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME)
     os.makedirs(home, exist_ok=True)
     if not os.path.exists(os.path.join(home, "dagster.yaml")):
