@@ -99,8 +99,12 @@ def wikidata_dump() -> bytes:
 
 
 def xml_export(source: dict) -> bytes:
+    """A MediaWiki export of `source["pages"]`. Its siteinfo names the sample (`sitename`, `base`) unless
+    the source gives its own (the real-pages corpus names the Wikipedia its texts come from)."""
     dbname = source["dbname"]
     lang = dbname[: -len("wiki")]
+    sitename = source.get("sitename", SAMPLE_SITENAME)
+    base = source.get("base", f"resources/sample/src/{dbname}.yaml")
     out = io.StringIO()
     out.write(
         '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" '
@@ -110,8 +114,8 @@ def xml_export(source: dict) -> bytes:
         "  <siteinfo>\n"
         # The texts are written for this sample, not taken from Wikipedia: the siteinfo says so, and
         # the dataset card's source and licence line is derived from it.
-        f"    <sitename>{SAMPLE_SITENAME}</sitename>\n    <dbname>{dbname}</dbname>\n"
-        f"    <base>resources/sample/src/{dbname}.yaml</base>\n"
+        f"    <sitename>{escape(sitename)}</sitename>\n    <dbname>{dbname}</dbname>\n"
+        f"    <base>{escape(base)}</base>\n"
         "    <generator>MediaWiki 1.42.0-wmf.16</generator>\n    <case>first-letter</case>\n"
         "    <namespaces>\n"
         '      <namespace key="0" case="first-letter" />\n'
