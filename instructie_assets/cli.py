@@ -314,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="run the whole graph on the given dumps (checks the whole command line first)")
     b.add_argument("--wikipedia", action="append", required=True,
-                   help="a Wikipedia XML dump of enwiki or zhwiki (.xml, .xml.bz2, .xml.gz; its language from its siteinfo); repeatable (required)")
+                   help="a dump of enwiki or zhwiki: a MediaWiki XML export (.xml, .xml.bz2) or a Wikimedia Enterprise HTML dump "
+                   "(.json.tar.gz), told apart by content, its language read from it; repeatable (required)")
     b.add_argument("--wikidata", required=True, help="the Wikidata JSON dump (.json, .json.gz, .json.bz2) (required)")
     b.add_argument("--db", required=True, help="the DuckDB file to write (required)")
     b.add_argument("--out", required=True, help="the export directory (required)")

@@ -12,6 +12,12 @@ class ParagraphConfig(dg.Config):
     # Tokens are EN words and ZH characters; a Hugging Face tokenizer (hub id or local directory)
     # counts them instead when set.
     tokenizer: str = ""
+    # List items never run into prose; by default they are dropped (the paper keeps running text),
+    # with keep_lists each item is a paragraph of its own (and still needs min_tokens).
+    keep_lists: bool = False
+    # Merge consecutive short paragraphs of one section up to max_tokens before the length filter,
+    # so short leads are not lost (off: the paper's plain 50-512 rule).
+    merge_short: bool = False
 
 
 class FilterConfig(dg.Config):

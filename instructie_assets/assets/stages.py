@@ -1,6 +1,7 @@
 """The six KG2Instruction stages, partitioned by theme x language; thin wrappers over core."""
 
 import warnings
+from collections import Counter
 
 import dagster as dg
 import polars as pl
@@ -63,11 +64,17 @@ def paragraphs(
                 counted[0] += articles.height
                 yield articles.with_columns(pl.lit(theme).alias("theme")) if classifier else articles
 
-        df = paragraphs_of(batches(), theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer)
+        dropped: Counter = Counter()
+        df = paragraphs_of(batches(), theme, language, config.min_tokens, config.max_tokens, workers=dumps.workers, tokenizer=config.tokenizer,
+                           keep_lists=config.keep_lists, merge_short=config.merge_short, dropped_templates=dropped)
     if classifier and df.height:
         verdicts = classifier.classify(df["text"].to_list())
         df = df.filter(pl.Series([t == theme and s >= theme_classifier.min_score for t, s in verdicts]))
     context.add_output_metadata({"rows": df.height, "articles": counted[0], "themes_from": status,
+                                 # templates in running text the wikitext reader does not render (add the
+                                 # frequent ones to resources/wikitext_templates.yaml)
+                                 "dropped_templates": dg.MetadataValue.json(dict(dropped.most_common(50))),
+                                 "dropped_template_uses": sum(dropped.values()),
                                  "preview": preview(df, ["paragraph_id", "title", "n_tokens", "text"])})
     return df
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Callable, Iterable
 
 import polars as pl
 
 from instructie_assets.core.coarse_types import assign_coarse_types, assign_themes
+from instructie_assets.core.dumpfiles import DumpFormatError
 from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.parallel import ordered_map
 from instructie_assets.core.schemas import ProjectConfig
-from instructie_assets.core.wikitext import count_tokens, is_disambiguation, iter_pages, split_paragraphs, wikitext_to_plain
+from instructie_assets.core.html_dumps import html_to_plain, is_html
+from instructie_assets.core.wikitext import (
+    PlainText, count_tokens, is_disambiguation, iter_pages, merge_short_paragraphs, split_paragraphs, wikitext_to_plain,
+)
 
 SPAN = pl.Struct({"start": pl.Int32, "end": pl.Int32})
 ANCHOR = pl.Struct({"start": pl.Int32, "end": pl.Int32, "text": pl.String, "target": pl.String})
@@ -46,7 +51,7 @@ Classify = Callable[[list[str]], list[tuple[str, float]]]
 
 def lead_text(wikitext: str, language: str, max_chars: int = 2000) -> str:
     """The article's first paragraph of at least 20 tokens (else its first text), for classification."""
-    paragraphs = split_paragraphs(wikitext_to_plain(wikitext, simplify=language == "zh"))
+    paragraphs = split_paragraphs(page_text_to_plain(wikitext, language))
     for p in paragraphs:
         if count_tokens(p.text, language) >= 20:
             return p.text[:max_chars]
@@ -70,6 +75,13 @@ def classify_themes(
     return changed
 
 
+def is_disambiguation_page(source: str) -> bool:
+    """A disambiguation page: its wikitext's template, or the page property of its rendered HTML."""
+    if is_html(source):
+        return "mw:PageProp/disambiguation" in source
+    return is_disambiguation(source)
+
+
 def ingest_articles(
     paths: list[str], language: str, store: WikidataLookups, config: ProjectConfig,
     write: Callable[[dict[str, pl.DataFrame]], None], threads: int = 1, batch_pages: int = 5000,
@@ -84,7 +96,8 @@ def ingest_articles(
     redirects: list[tuple] = []
 
     def flush() -> None:
-        qid_of = store.sitelink_qids(f"{language}wiki", [p.title for p in pages]) if pages else {}
+        qid_of = store.sitelink_qids(f"{language}wiki", [p.title for p in pages if not p.qid]) if pages else {}
+        qid_of.update({p.title: p.qid for p in pages if p.qid})  # the dump's own QID (Enterprise HTML dumps)
         qids = sorted(set(qid_of.values()))
         walk = store.class_walk(qids, config.taxonomy.max_depth)
         types = assign_coarse_types(qids, walk, config.taxonomy)
@@ -107,28 +120,45 @@ def ingest_articles(
         redirects.clear()
 
     for path in paths:
+        in_file = 0
         for page in iter_pages(path, threads=threads):
+            in_file += 1
             counts["pages"] += 1
             if page.redirect:
                 redirects.append((page.title, page.redirect, language))
                 counts["redirects"] += 1
-            elif is_disambiguation(page.text):
+            elif is_disambiguation_page(page.text):
                 counts["disambiguation"] += 1
             else:
                 pages.append(page)
+                redirects.extend((alias, page.title, language) for alias in page.redirected_from)
+                counts["redirects"] += len(page.redirected_from)
             if len(pages) + len(redirects) >= batch_pages:
                 flush()
             if progress:
                 progress(1)
+        if not in_file:  # an empty or truncated-to-nothing dump must not replace the articles with nothing
+            raise DumpFormatError(path, None, None, "no articles in this dump (no namespace-0 pages)")
     flush()
     return counts
 
 
-def _article_paragraphs(args: tuple[dict, str, str, int, int, str]) -> list[tuple]:
-    a, theme, language, min_tokens, max_tokens, tokenizer = args
-    plain = wikitext_to_plain(a["wikitext"], simplify=language == "zh")
+def page_text_to_plain(source: str, language: str, keep_lists: bool = False) -> PlainText:
+    """The text a reader sees of an article's stored source: wikitext, or the rendered HTML of an
+    Enterprise HTML dump (the `wikitext` column holds whichever the dump gave)."""
+    if is_html(source):
+        return html_to_plain(source, language, keep_lists=keep_lists)
+    return wikitext_to_plain(source, simplify=language == "zh", language=language, keep_lists=keep_lists)
+
+
+def _article_paragraphs(args: tuple) -> tuple[list[tuple], Counter]:
+    a, theme, language, min_tokens, max_tokens, tokenizer, keep_lists, merge_short = args
+    plain = page_text_to_plain(a["wikitext"], language, keep_lists)
+    paragraphs = split_paragraphs(plain)
+    if merge_short:
+        paragraphs = merge_short_paragraphs(paragraphs, language, min_tokens, max_tokens, tokenizer)
     rows = []
-    for p in split_paragraphs(plain):
+    for p in paragraphs:
         n = count_tokens(p.text, language, tokenizer)
         if not (min_tokens <= n <= max_tokens):
             continue
@@ -137,29 +167,37 @@ def _article_paragraphs(args: tuple[dict, str, str, int, int, str]) -> list[tupl
             [{"start": x.start, "end": x.end, "text": x.text, "target": x.target} for x in p.anchors],
             [{"start": s, "end": e} for s, e in p.bold], theme, language,
         ))
-    return rows
+    return rows, plain.dropped_templates
 
 
 def paragraphs_of(
     articles: pl.DataFrame | Iterable[pl.DataFrame], theme: str, language: str, min_tokens: int = 50, max_tokens: int = 512,
-    workers: int = 1, tokenizer: str = "",
+    workers: int = 1, tokenizer: str = "", keep_lists: bool = False, merge_short: bool = False,
+    dropped_templates: Counter | None = None,
 ) -> pl.DataFrame:
     """Paragraphs of min..max tokens of the theme's articles, with anchors and bold spans.
 
     `articles` is a frame or a stream of frames (batches read from DuckDB, in article order): they
-    flow through one set of `workers` processes (0: one per core), so wikitext parsing, the costly
+    flow through one set of `workers` processes (0: one per core), so page parsing, the costly
     step, starts its processes once per stage and holds only a few chunks at a time. `tokenizer`
-    counts tokens with a Hugging Face tokenizer instead of words (EN) or characters (ZH)."""
+    counts tokens with a Hugging Face tokenizer instead of words (EN) or characters (ZH).
+    `keep_lists` keeps list items as their own paragraphs (dropped by default); `merge_short` merges
+    consecutive short paragraphs of a section up to `max_tokens` before the length filter. The
+    templates the renderer dropped are added by name to `dropped_templates` when given."""
     batches = [articles] if isinstance(articles, pl.DataFrame) else articles
 
     def chunks():
         for batch in batches:
-            work = [(a, theme, language, min_tokens, max_tokens, tokenizer)
+            work = [(a, theme, language, min_tokens, max_tokens, tokenizer, keep_lists, merge_short)
                     for a in batch.filter(pl.col("theme") == theme).sort("article_id").to_dicts()]
             for i in range(0, len(work), ARTICLES_PER_CHUNK):
                 yield (work[i:i + ARTICLES_PER_CHUNK],)
 
-    rows = [r for chunk_rows in ordered_map(_chunk_paragraphs, chunks(), workers or os.cpu_count() or 1) for r in chunk_rows]
+    rows = []
+    for chunk_rows, dropped in ordered_map(_chunk_paragraphs, chunks(), workers or os.cpu_count() or 1):
+        rows.extend(chunk_rows)
+        if dropped_templates is not None:
+            dropped_templates.update(dropped)
     return pl.DataFrame(rows, schema=PARAGRAPH_SCHEMA, orient="row")
 
 
@@ -167,5 +205,10 @@ def paragraphs_of(
 ARTICLES_PER_CHUNK = 64
 
 
-def _chunk_paragraphs(chunk: list[tuple]) -> list[tuple]:
-    return [r for w in chunk for r in _article_paragraphs(w)]
+def _chunk_paragraphs(chunk: list[tuple]) -> tuple[list[tuple], Counter]:
+    rows, dropped = [], Counter()
+    for w in chunk:
+        r, d = _article_paragraphs(w)
+        rows.extend(r)
+        dropped.update(d)
+    return rows, dropped
