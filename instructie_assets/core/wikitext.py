@@ -665,7 +665,8 @@ class SiteInfo:
 
 
 def read_siteinfo(path: str | Path) -> SiteInfo:
-    """The siteinfo of a MediaWiki XML export (only the header is read; cached per file version)."""
+    """The siteinfo of a MediaWiki XML export, or its counterpart from an Enterprise HTML dump's first
+    record (only the head of the file is read; cached per file version)."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such dump file")
@@ -674,6 +675,10 @@ def read_siteinfo(path: str | Path) -> SiteInfo:
 
 @lru_cache(maxsize=256)
 def _read_siteinfo(path: str, _mtime_ns: int) -> SiteInfo:
+    from instructie_assets.core.html_dumps import enterprise_siteinfo, is_enterprise_dump
+
+    if is_enterprise_dump(path):
+        return enterprise_siteinfo(path)
     with open_binary(path) as fh:
         try:
             site = mwxml.Dump.from_file(fh).site_info

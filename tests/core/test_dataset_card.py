@@ -1,5 +1,7 @@
 """The dataset card: configs that load, integer chart axes, a source line from the dumps' siteinfo."""
 
+from pathlib import Path
+
 import yaml
 
 from instructie_assets.core.dataset_card import SAMPLE_SITENAME, card_markdown, instances_figure, text_source
@@ -70,3 +72,17 @@ def test_chart_ticks_are_integers():
         assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
     finally:
         plt.close(fig)
+
+
+def test_enterprise_html_dump_source(tmp_path):
+    """An Enterprise HTML dump has no siteinfo: its first record's `is_part_of` and `url` say the same."""
+    import json
+
+    from instructie_assets.core.html_dumps import write_enterprise_dump
+
+    record = json.loads((Path(__file__).resolve().parents[1] / "enterprise_html" / "enwiki-mike-potts.json").read_text(encoding="utf-8"))
+    path = write_enterprise_dump(tmp_path / "enwiki-NS0-20240201-ENTERPRISE-HTML.json.tar.gz", [record])
+    info = read_siteinfo(path)
+    assert (info.sitename, info.dbname, info.base) == ("Wikipedia", "enwiki", "https://en.wikipedia.org/")
+    licence, line = text_source("en", [info])
+    assert licence == "cc-by-sa-4.0" and "the English Wikipedia (dump enwiki, https://en.wikipedia.org)" in line

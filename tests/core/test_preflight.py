@@ -155,3 +155,15 @@ def test_model_options(tmp_path):
     (tmp_path / "nli" / "config.json").write_text("{}")
     assert check_model_option(str(tmp_path / "nli"), "--nli-model") is None
     assert "no such model directory" in str(check_model_option("models/theme/classifier", "--theme-model"))
+
+
+def test_enterprise_html_dumps_pass_and_their_language_counts(tmp_path):
+    import json
+
+    from instructie_assets.core.html_dumps import write_enterprise_dump
+
+    record = json.loads((Path(__file__).resolve().parents[1] / "enterprise_html" / "enwiki-mike-potts.json").read_text(encoding="utf-8"))
+    en = write_enterprise_dump(tmp_path / "enwiki-NS0-20240201-ENTERPRISE-HTML.json.tar.gz", [record])
+    assert check_wikipedia_dump(str(en)) == ("en", None)
+    de = write_enterprise_dump(tmp_path / "dewiki-NS0-20240201-ENTERPRISE-HTML.json.tar.gz", [{**record, "is_part_of": {"identifier": "dewiki"}}])
+    assert "a dewiki dump (language 'de')" in str(check_wikipedia_dump(str(de))[1])
