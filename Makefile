@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/instructie demo --db data/instructie.duckdb --out data/exports
+	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/instructie demo --db data/instructie --out data/exports
 	@echo "next: make dev, then open http://127.0.0.1:3000 (the runs above, their checks and the dataset card)"
 
 test: $(STAMP)

@@ -40,18 +40,32 @@ def _one_line(error: str) -> str:
     return re.sub(r"\b(?:DumpFormatError|SchemaError|ModelLoadError): ", "", first)
 
 
+def _log_dir(db: str) -> str:
+    """Where a command's log files go: `<directory holding the lake>/logs` (data/logs for data/instructie);
+    ./logs for a PostgreSQL catalog."""
+    if db.startswith("postgres:"):
+        return os.path.abspath("logs")
+    return os.path.join(os.path.dirname(os.path.abspath(db)), "logs")
+
+
 def _logged(command: str, db: str, work, verbose: bool = False):
     """Run `work()` with Dagster's runs recorded in the project's instance; their events go to
-    `<db dir>/logs/<command>-<time>.log`. Returns (result, error line or None, log path, warnings)."""
+    `<log dir>/<command>-<time>.log`. Returns (result, exit code: 0, 1 failed, 2 another run holds the
+    locks; log path, warnings)."""
+    from instructie_assets.core.run_locks import LockHeldError
     from instructie_assets.run_log import log_path, write_run_log
     from instructie_assets.runner import BuildError
 
     _dagster_home()
     started = time.time()
-    log = log_path(os.path.dirname(os.path.abspath(db)), command, started)
-    result, error, detail = None, None, ""
+    log = log_path(_log_dir(db), command, started)
+    result, error, detail, code = None, None, "", 1
     try:
         result = work()
+        code = 0
+    except LockHeldError as exc:  # nothing was run: say who holds the partitions, exit 2 as for a usage error
+        print(f"instructie: {exc}", file=sys.stderr)
+        return None, 2, log, []
     except KeyboardInterrupt:
         error = "interrupted"
     except BuildError as exc:
@@ -67,7 +81,7 @@ def _logged(command: str, db: str, work, verbose: bool = False):
     if error:
         print(f"instructie: {command} failed: {_one_line(error)}", file=sys.stderr)
         print(f"instructie: full log: {log}" + ("" if verbose else " (or run again with --verbose)"), file=sys.stderr)
-    return result, error, log, warnings
+    return result, code, log, warnings
 
 
 def _print_summary(rows: list[dict]) -> None:
@@ -78,26 +92,28 @@ def _print_summary(rows: list[dict]) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from instructie_assets.core.preflight import Problem, check_database_target, check_wikidata_dump
+    from instructie_assets.core.preflight import Problem, check_database_target, check_lake, check_wikidata_dump
     from instructie_assets.partitions import parse_shard
 
-    problems = [p for p in (check_wikidata_dump(args.wikidata), check_database_target(args.db)) if p]
+    problems = [p for p in (check_wikidata_dump(args.wikidata), check_database_target(args.db, data_path=args.data_path)) if p]
     try:
         _, n = parse_shard(args.shard)
     except ValueError as exc:
         problems.append(Problem("--shard", str(exc)))
     if args.workers < 0:
         problems.append(Problem("--workers", f"{args.workers}: must be 0 (one per core) or more"))
+    if not problems:
+        problems = check_lake(args.db, args.data_path)
     if problems:
         return _usage_errors(problems)
     os.environ["INSTRUCTIE_WIKIDATA_SHARDS"] = str(n)  # before the definitions are imported
     from instructie_assets.runner import BuildOptions, ingest_wikidata_shard
 
     options = BuildOptions(wikipedia=[], wikidata=args.wikidata, db=args.db, out_dir=os.devnull, tolerant=args.tolerant, workers=args.workers,
-                           log_level=_log_level(args))
-    _, error, log, _ = _logged("ingest-wikidata", args.db, lambda: ingest_wikidata_shard(options, args.shard), args.verbose)
-    if error:
-        return 1
+                           log_level=_log_level(args), **_storage_options(args))
+    _, code, log, _ = _logged("ingest-wikidata", args.db, lambda: ingest_wikidata_shard(options, args.shard), args.verbose)
+    if code:
+        return code
     print(f"wikidata shard {args.shard} -> {args.db}")
     print(f"log: {log}")
     return 0
@@ -107,24 +123,47 @@ def _log_level(args: argparse.Namespace) -> str:
     return "INFO" if getattr(args, "verbose", False) else "CRITICAL"
 
 
+def _storage_options(args: argparse.Namespace) -> dict:
+    return {"data_path": args.data_path or "", "allow_empty": getattr(args, "allow_empty", False), "wait": getattr(args, "wait", False)}
+
+
+def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True) -> None:
+    parser.add_argument("--data-path", default=os.environ.get("INSTRUCTIE_DATA_PATH", ""),
+                        help="with --db postgres:<dsn>: where the Parquet files go, a directory every machine mounts or s3://bucket/prefix/ "
+                        "(default: $INSTRUCTIE_DATA_PATH; an embedded lake keeps them in <db>/data/)")
+    if writes:
+        parser.add_argument("--wait", action="store_true",
+                            help="wait for another run writing the same partitions (default: exit 2 at once, naming that run)")
+        parser.add_argument("--allow-empty", action="store_true",
+                            help="let empty results replace non-empty tables (default: refused, the old rows stay)")
+
+
 def _merge(args: argparse.Namespace) -> int:
     import duckdb
 
-    from instructie_assets.core.preflight import Problem, check_database_target
+    from instructie_assets.core.preflight import Problem, check_database_target, check_lake
 
-    problems = [Problem("shard database", f"{p}: no such file") for p in args.shard_dbs if not os.path.isfile(p)]
-    if (problem := check_database_target(args.db)) is not None:
+    problems = [Problem("shard database", f"{p}: no such database (a directory written by ingest-wikidata --db)")
+                for p in args.shard_dbs if not (os.path.isfile(os.path.join(p, "catalog.sqlite")) or os.path.isfile(p))]
+    if (problem := check_database_target(args.db, data_path=args.data_path)) is not None:
         problems.append(problem)
+    if not problems:
+        problems = check_lake(args.db, args.data_path)
     if problems:
         return _usage_errors(problems)
 
     from instructie_assets.core.duckdb_tables import merge_shard_databases
+    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
     from instructie_assets.core.wikidata import TABLE_SCHEMAS
 
-    conn = duckdb.connect(args.db)
+    try:
+        conn = lake_cursor(lake_location(args.db, args.data_path))
+    except (StorageError, ValueError) as exc:
+        print(f"instructie: merge failed: {exc}", file=sys.stderr)
+        return 1
     try:
         copied = merge_shard_databases(conn, args.shard_dbs, list(TABLE_SCHEMAS))
-    except duckdb.Error as exc:
+    except (duckdb.Error, StorageError, OSError) as exc:
         print(f"instructie: merge failed: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -133,24 +172,46 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
+    from instructie_assets.core.preflight import check_database_target
+
+    if (problem := check_database_target(args.db, must_exist=True, data_path=args.data_path)) is not None:
+        return _usage_errors([problem])
+    try:
+        conn = lake_cursor(lake_location(args.db, args.data_path))
+        for statement in args.statements:
+            relation = conn.sql(statement)
+            if relation is not None:
+                relation.show(max_rows=args.max_rows, max_width=10_000)
+    except (duckdb.Error, StorageError, ValueError) as exc:
+        print(f"instructie: sql failed: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     import json
 
-    from instructie_assets.core.preflight import Problem, check_database_target, check_model_option, check_writable_dir
+    from instructie_assets.core.preflight import Problem, check_database_target, check_lake, check_model_option, check_writable_dir
 
-    problems = [p for p in (check_database_target(args.db, must_exist=True), check_model_option(args.base_model, "--base-model"),
+    problems = [p for p in (check_database_target(args.db, must_exist=True, data_path=args.data_path), check_model_option(args.base_model, "--base-model"),
                             check_writable_dir(args.model_dir, "--model-dir"), check_writable_dir(args.data_dir, "--data-dir")) if p]
     problems += [Problem(f"--{name}", f"{value}: must be at least 1") for name, value in (("size", args.size), ("epochs", args.epochs)) if value < 1]
+    if not problems:
+        problems = check_lake(args.db, args.data_path, needs_table="paragraphs")
     if problems:
         return _usage_errors(problems)
     from instructie_assets.runner import BuildOptions, train_theme_classifier
 
-    options = BuildOptions(wikipedia=[], wikidata=os.devnull, db=args.db, out_dir=os.devnull, log_level=_log_level(args))
-    metrics, error, log, _ = _logged(
+    options = BuildOptions(wikipedia=[], wikidata=os.devnull, db=args.db, out_dir=os.devnull, log_level=_log_level(args), data_path=args.data_path)
+    metrics, code, log, _ = _logged(
         "train-theme-classifier", args.db,
         lambda: train_theme_classifier(options, args.base_model, args.model_dir, args.data_dir, args.size, args.epochs, args.device), args.verbose)
-    if error:
-        return 1
+    if code:
+        return code
     print(json.dumps(metrics, ensure_ascii=False, indent=1, default=str))
     print(f"log: {log}")
     return 0
@@ -212,7 +273,8 @@ def _build(args: argparse.Namespace) -> int:
     wikidata = SAMPLE_WIKIDATA if demo else args.wikidata
     gold = [str(p) for p in SAMPLE_GOLD.values()] if demo else args.gold
     plan = check_build(wikipedia, wikidata, args.db, args.out, SCHEMA_DIR, RESOURCE_DIR, themes=getattr(args, "theme", None),
-                       languages=getattr(args, "language", None), skip_wikidata=getattr(args, "skip_wikidata", False), gold=gold)
+                       languages=getattr(args, "language", None), skip_wikidata=getattr(args, "skip_wikidata", False), gold=gold,
+                       data_path=args.data_path)
     if getattr(args, "workers", 0) < 0:
         plan.problems.append(Problem("--workers", f"{args.workers}: must be 0 (one per core) or more"))
     for option in ("nli_model", "ner_model", "theme_model"):
@@ -222,29 +284,36 @@ def _build(args: argparse.Namespace) -> int:
     if plan.problems:
         return _usage_errors(plan.problems)
 
-    from instructie_assets.runner import BuildOptions, build, summary
+    from instructie_assets.runner import BuildOptions, build, summary, theme_changes
 
     options = BuildOptions(wikipedia=wikipedia, wikidata=wikidata, db=args.db, out_dir=args.out, gold=gold,
                            nli_model=args.nli_model or os.environ.get("INSTRUCTIE_NLI_MODEL"),
-                           themes=plan.themes, languages=plan.languages, log_level=_log_level(args))
+                           themes=plan.themes, languages=plan.languages, log_level=_log_level(args), **_storage_options(args))
     if not demo:
         options.tolerant, options.ner_model, options.workers = args.tolerant, args.ner_model, args.workers
         options.skip_wikidata, options.theme_model, options.theme_mode, options.stop_after = (
             args.skip_wikidata, args.theme_model, args.theme_mode, args.stop_after)
-    checks, error, log, warnings = _logged(args.command, options.db, lambda: build(options), args.verbose)
-    if error:
-        return 1
+
+    def work():
+        for line in theme_changes(options):  # a theme_schemas/ file added or removed since the last build
+            print(f"instructie: {line}", file=sys.stderr)
+        return build(options)
+
+    checks, code, log, warnings = _logged(args.command, options.db, work, args.verbose)
+    if code:
+        return code
     if options.stop_after:
         print(f"stopped after {options.stop_after}: {options.db}")
         print(f"log: {log}")
         return 0
     built = {(t, lang) for t in options.themes for lang in options.languages}
-    _print_summary([r for r in summary(options.db) if (r["theme"], r["language"]) in built])
+    _print_summary([r for r in summary(options.db, options.data_path) if (r["theme"], r["language"]) in built])
     _print_checks(checks)
     _print_warnings(warnings, checks)
     out = options.out_dir
     print(f"exports:  {out}/<language>/<theme>/<split>.jsonl (and .instructions.jsonl, .parquet); dataset card: {out}/README.md")
-    print(f"tables:   {options.db} (DuckDB: paragraphs, filtered_triples with drop_reason, instruction_splits, ...)")
+    print(f"tables:   {options.db} (a DuckLake: paragraphs, filtered_triples with drop_reason, instruction_splits, ...; "
+          f"query them with `instructie sql --db {options.db} '<SQL>'`)")
     print(f"runs:     recorded in {os.environ['DAGSTER_HOME']}; `make dev` opens them in the Dagster UI (http://127.0.0.1:3000)")
     print(f"log:      {log}")
     return 0
@@ -275,7 +344,7 @@ def _doctor(args: argparse.Namespace) -> int:
         wikipedia, wikidata = list(SAMPLE_WIKIPEDIA), SAMPLE_WIKIDATA
     findings = machine_findings()
     findings += dump_findings(wikipedia, wikidata)
-    findings += storage_findings(args.db, args.out, disk_needed(wikipedia, wikidata))
+    findings += storage_findings(args.db, args.out, disk_needed(wikipedia, wikidata), args.data_path)
     findings.append(instance_finding(os.path.abspath(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME)))
     findings.append(project_finding(SCHEMA_DIR, RESOURCE_DIR))
     findings.append(model_finding("NLI model", args.nli_model or os.environ.get("INSTRUCTIE_NLI_MODEL", ""), DEFAULT_NLI_MODEL))
@@ -300,7 +369,7 @@ def _version() -> str:
 
 def _add_logging(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", action="store_true",
-                   help="also print Dagster's own logs (default: they go only to the log file under <db dir>/logs/)")
+                   help="also print Dagster's own logs (default: they go only to a log file in logs/ beside the --db directory)")
 
 
 def _add_models(p: argparse.ArgumentParser) -> None:
@@ -317,7 +386,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="a dump of enwiki or zhwiki: a MediaWiki XML export (.xml, .xml.bz2) or a Wikimedia Enterprise HTML dump "
                    "(.json.tar.gz), told apart by content, its language read from it; repeatable (required)")
     b.add_argument("--wikidata", required=True, help="the Wikidata JSON dump (.json, .json.gz, .json.bz2) (required)")
-    b.add_argument("--db", required=True, help="the DuckDB file to write (required)")
+    b.add_argument("--db", required=True, help="the database: a directory, a DuckLake of catalog.sqlite + Parquet files created if missing "
+                   "(data/instructie, say), or postgres:<dsn> with --data-path (required)")
     b.add_argument("--out", required=True, help="the export directory (required)")
     b.add_argument("--theme", action="append", help="only this theme: its key, or its `cate` name in EN or ZH (person, Person, 人物); "
                    "repeatable (default: every theme of theme_schemas/)")
@@ -332,17 +402,25 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--theme-mode", default="fallback", choices=["fallback", "override", "per_paragraph"],
                    help="fallback: articles whose item gives no theme; override: every article; per_paragraph: each paragraph (default: fallback)")
     b.add_argument("--gold", action="append", default=[], help="gold InstructIE records (.jsonl) the asset checks score against; repeatable (default: none)")
+    _add_storage_arguments(b)
     _add_logging(b)
     i = sub.add_parser("ingest-wikidata", help="ingest one shard of the Wikidata dump (the unit of work of one machine)")
     i.add_argument("--wikidata", required=True, help="the Wikidata JSON dump (.json, .json.gz, .json.bz2) (required)")
-    i.add_argument("--db", required=True, help="the DuckDB file this shard writes (required)")
+    i.add_argument("--db", required=True, help="the database this shard writes: its own directory, or the shared postgres:<dsn> (required)")
     i.add_argument("--shard", default="0-of-1", help="K-of-N: entity lines whose ordinal is K modulo N (default: 0-of-1, the whole dump)")
     i.add_argument("--workers", type=int, default=0, help="decoding processes (default: 0, one per core)")
     i.add_argument("--tolerant", action="store_true", help="skip malformed entity lines and report them (default: fail on the first)")
+    _add_storage_arguments(i)
     _add_logging(i)
     m = sub.add_parser("merge-shards", help="copy the Wikidata tables of shard databases into one database")
     m.add_argument("--db", required=True, help="the database to merge into (then: build --skip-wikidata --db it) (required)")
-    m.add_argument("shard_dbs", nargs="+", help="the databases written by ingest-wikidata --shard")
+    m.add_argument("shard_dbs", nargs="+", help="the databases (directories) written by ingest-wikidata --shard")
+    _add_storage_arguments(m, writes=False)
+    q = sub.add_parser("sql", help="run SQL on the database's tables (main.<table>; snapshots: ducklake_snapshots('lake'))")
+    q.add_argument("--db", default="data/instructie", help="the database: a directory, or postgres:<dsn> (default: data/instructie, the demo's)")
+    q.add_argument("--max-rows", type=int, default=40, help="rows shown per statement (default: 40)")
+    q.add_argument("statements", nargs="+", metavar="SQL", help="statements, run in order; each result is printed")
+    _add_storage_arguments(q, writes=False)
     t = sub.add_parser("train-theme-classifier", help="fine-tune the theme classifier on KG-labelled paragraphs of a built database")
     t.add_argument("--db", required=True, help="a database built by `instructie build` or `demo` (required)")
     t.add_argument("--base-model", default="distilbert-base-multilingual-cased",
@@ -353,20 +431,23 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--size", type=int, default=5000, help="labelled paragraphs to train and validate on, as the paper (default: 5000)")
     t.add_argument("--epochs", type=int, default=3, help="training epochs (default: 3)")
     t.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto: cuda when present (default: auto)")
+    _add_storage_arguments(t, writes=False)
     _add_logging(t)
     d = sub.add_parser("demo", help="build the bundled sample corpus (about 5 minutes on 2 cores) and print a summary")
-    d.add_argument("--db", default="data/instructie.duckdb", help="the DuckDB file to write (default: data/instructie.duckdb, what `make dev` shows)")
+    d.add_argument("--db", default="data/instructie", help="the database (a DuckLake directory) to write (default: data/instructie, what `make dev` shows)")
     d.add_argument("--out", default="data/exports", help="the export directory (default: data/exports)")
     _add_models(d)
+    _add_storage_arguments(d)
     _add_logging(d)
     doc = sub.add_parser("doctor", help="what this machine has and lacks for a real run: dumps, disk, models, storage, cores")
     doc.add_argument("--wikipedia", action="append", help="a Wikipedia dump to check; repeatable (default: $INSTRUCTIE_WIKIPEDIA, else the sample)")
     doc.add_argument("--wikidata", help="the Wikidata dump to check (default: $INSTRUCTIE_WIKIDATA, else the sample)")
-    doc.add_argument("--db", default="data/instructie.duckdb", help="the database the run would write (default: data/instructie.duckdb)")
+    doc.add_argument("--db", default="data/instructie", help="the database the run would write: a directory or postgres:<dsn> (default: data/instructie)")
     doc.add_argument("--out", default="data/exports", help="the export directory the run would write (default: data/exports)")
     _add_models(doc)
     doc.add_argument("--ner-model", help="the NER model the run would use (default: $INSTRUCTIE_NER_MODEL, else none)")
     doc.add_argument("--theme-model", help="the theme classifier the run would use (default: $INSTRUCTIE_THEME_MODEL, else none)")
+    _add_storage_arguments(doc, writes=False)
     e = sub.add_parser("evaluate", help="score predictions against gold: micro-F1, ROUGE-2, Score, error types")
     e.add_argument("--gold", required=True, help="gold (.jsonl): InstructIE records (`relation`), IEPile records (`label`), "
                    "or instruction records whose `output` is the answer (DeepKE kg2instruction)")
@@ -392,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         return _ingest(args)
     if args.command == "merge-shards":
         return _merge(args)
+    if args.command == "sql":
+        return _sql(args)
     if args.command == "train-theme-classifier":
         return _train(args)
     if args.command == "doctor":

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import dagster as dg
+
+from instructie_assets.core.filtering import FilterOptions
 
 
 class ParagraphConfig(dg.Config):
@@ -30,6 +34,26 @@ class FilterConfig(dg.Config):
     # Date rule: False keeps a date's tail as written ("December 2009"); True writes the statement's
     # value at its own precision ("4 December 2009"). `tail_written` keeps the text's form.
     refine_dates: bool = False
+    # Value discipline (drop reason `value_precision`): the coarsest written form a finer date may
+    # take. "own": a date matches only text written at its own precision (a day-precise date needs
+    # its day; a year alone never stands for it; measured on real pages, year-only matches were
+    # often another event's year); "month" / "year" accept coarser forms.
+    coarsest_date: Literal["own", "month", "year"] = "own"
+    # Value discipline (drop reason `value_unit`): a quantity with a unit needs its unit in the text.
+    quantity_needs_unit: bool = True
+    # Evidence locality (drop reason `evidence`): "sentence" keeps a triple only when head and tail
+    # are found in one sentence (sentencex for EN; 。！？； for ZH); "paragraph" anywhere in it.
+    evidence: Literal["sentence", "paragraph"] = "sentence"
+    # Count the article's subject as present where a sentence refers to it as a pronoun or a
+    # description ("He was born in...", "The tower is...", "他出生于...", "该塔高..."), as T-REx does.
+    subject_reference: bool = True
+    # NLI premise: "sentence" (default: the evidence sentence, plus the sentences naming head and
+    # tail when they stand elsewhere; sharper and faster) or "paragraph" (the authors' choice).
+    nli_premise: Literal["sentence", "paragraph"] = "sentence"
+
+    def options(self) -> FilterOptions:
+        """The same knobs as core's FilterOptions."""
+        return FilterOptions(**{name: getattr(self, name) for name in FilterOptions.__dataclass_fields__})
 
 
 class SplitConfig(dg.Config):

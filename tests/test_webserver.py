@@ -58,7 +58,7 @@ def running_webserver(env: dict):
 
 
 def test_graphql_lists_assets_partitions_and_checks(tmp_path):
-    env = {"DAGSTER_HOME": str(tmp_path), "INSTRUCTIE_DB": str(tmp_path / "db.duckdb"), "INSTRUCTIE_EXPORT_DIR": str(tmp_path / "out")}
+    env = {"DAGSTER_HOME": str(tmp_path), "INSTRUCTIE_DB": str(tmp_path / "lake"), "INSTRUCTIE_EXPORT_DIR": str(tmp_path / "out")}
     with running_webserver(env) as port:
         data = graphql(port, QUERY)
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["data"]["assetNodes"]}

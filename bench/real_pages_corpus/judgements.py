@@ -277,18 +277,18 @@ def in_scope(drop_reason: str | None) -> bool:
 def read_candidates(db: str | Path) -> tuple[list[Candidate], dict[tuple[str, str], list[str]]]:
     """In-scope rows of `filtered_triples` with their paragraph text and the mention sources of head and
     tail (from `resolved_entities` at the same paragraph and offsets), and every paragraph's text."""
-    import duckdb
+    from instructie_assets.core.lake import lake_cursor, lake_location
 
-    con = duckdb.connect(str(db), read_only=True)
+    con = lake_cursor(lake_location(str(db)))
     try:
         rows = con.execute(
             """
             WITH src AS (
-                SELECT paragraph_id, start, "end", string_agg(DISTINCT source, '+' ORDER BY source) AS source
+                SELECT paragraph_id, start, "end", string_agg(DISTINCT mention_source, '+' ORDER BY mention_source) AS source
                 FROM main.resolved_entities GROUP BY ALL
             )
             SELECT f.language, p.title, f.paragraph_id, p.text, f.head, f.relation_label, f.tail_written, f.tail,
-                   f.drop_reason, f.property, f.source, hs.source, ts.source,
+                   f.drop_reason, f.property, f.statement_kind, hs.source, ts.source,
                    f.head_start, f.head_end, f.tail_start, f.tail_end
             FROM main.filtered_triples f
             JOIN main.paragraphs p USING (paragraph_id)

@@ -3,9 +3,11 @@
 import warnings
 from collections import Counter
 
+from collections import Counter
+
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
+from instructie_assets.clients import DuckLakeResource
 
 from instructie_assets.clients import DumpSources, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
@@ -15,7 +17,7 @@ from instructie_assets.core.filtering import drop_counts, filter_triples
 from instructie_assets.core.instructions import InstructionOptions, build_records
 from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.core.matching import TRANSITIVE_RELATIONS, match_triples, reduce_transitive
-from instructie_assets.core.mentions import find_mentions
+from instructie_assets.core.mentions import find_mentions, mention_counts
 from instructie_assets.core.nli import nli_scores
 from instructie_assets.core.quality import gold_scores, partition_yield, schema_violations, spans_at_offsets
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, THEMES, theme_and_language, theme_language
@@ -43,7 +45,7 @@ def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValu
 
 @dg.asset(deps=[dg.AssetDep("articles", partition_mapping=BY_LANGUAGE_MAPPING)], **STAGE)
 def paragraphs(
-    context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckDBResource, dumps: DumpSources,
+    context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckLakeResource, dumps: DumpSources,
     project: ProjectFiles, theme_classifier: ThemeClassifierSettings,
 ) -> pl.DataFrame:
     """One paragraph of 50-512 tokens of an article of this theme, with its link anchors and offsets."""
@@ -81,25 +83,26 @@ def paragraphs(
 
 @dg.asset(deps=[dg.AssetDep("wikipedia_redirects", partition_mapping=BY_LANGUAGE_MAPPING),
                 *wikidata_deps("wikidata_labels", "wikidata_time_claims", "wikidata_quantity_claims")], **STAGE)
-def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, ner: NerSettings, paragraphs: pl.DataFrame) -> pl.DataFrame:
-    """One mention (span, surface, source, candidate QIDs or value statements) in a paragraph."""
+def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckLakeResource, ner: NerSettings, paragraphs: pl.DataFrame) -> pl.DataFrame:
+    """One mention (span, surface, mention source, candidate QIDs or value statements, drop reason) in a paragraph."""
     _, language = theme_and_language(context)
     model, ner_status = ner.load()
     spans = None
     if model is not None and paragraphs.height:
         ids, texts = paragraphs["paragraph_id"].to_list(), paragraphs["text"].to_list()
         spans = dict(zip(ids, model.spans(texts)))
+    counts: Counter = Counter()
     with duckdb.get_connection() as conn:
-        df = find_mentions(paragraphs, DuckDBWikidata(conn), language, ner_spans=spans)
-    by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
+        df = find_mentions(paragraphs, DuckDBWikidata(conn), language, ner_spans=spans, counts=counts)
     context.add_output_metadata({"rows": df.height, "ner": ner_status,
-                                 "ner_spans": sum(len(v) for v in spans.values()) if spans else 0, "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["paragraph_id", "surface", "source", "candidate_qids"])})
+                                 "ner_spans": sum(len(v) for v in spans.values()) if spans else 0, **mention_counts(df, counts),
+                                 "preview": preview(df, ["paragraph_id", "surface", "mention_source", "candidate_qids", "drop_reason"])})
     return df
 
 
 @dg.asset(deps=wikidata_deps("wikidata_item_claims", "wikidata_sitelinks"), **STAGE)
 def resolved_entities(
-    context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, entity_mentions: pl.DataFrame, paragraphs: pl.DataFrame
+    context: dg.AssetExecutionContext, duckdb: DuckLakeResource, project: ProjectFiles, entity_mentions: pl.DataFrame, paragraphs: pl.DataFrame
 ) -> pl.DataFrame:
     """One mention resolved to a QID (or a value) with its coarse type, score and runner-up."""
     _, language = theme_and_language(context)
@@ -113,17 +116,20 @@ def resolved_entities(
 
 @dg.asset(deps=wikidata_deps("wikidata_item_claims", "wikidata_labels"), **STAGE)
 def candidate_triples(
-    context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, resolved_entities: pl.DataFrame
+    context: dg.AssetExecutionContext, duckdb: DuckLakeResource, project: ProjectFiles, resolved_entities: pl.DataFrame,
+    paragraphs: pl.DataFrame,
 ) -> pl.DataFrame:
     """One Wikidata statement (or alias pair) between entities/values of a paragraph, with lineage."""
     theme, language = theme_and_language(context)
     config = project.load()
     with duckdb.get_connection() as conn:
-        matched = match_triples(resolved_entities, DuckDBWikidata(conn), config.schemas[theme], config.relation_map, language)
+        matched = match_triples(resolved_entities, paragraphs, DuckDBWikidata(conn), config.schemas[theme], config.relation_map, language)
     df = reduce_transitive(matched, TRANSITIVE_RELATIONS)
-    by_source = {k: int(v) for k, v in df.group_by("source").len().iter_rows()} if df.height else {}
+    by_kind = {k: int(v) for k, v in df.group_by("statement_kind").len().iter_rows()} if df.height else {}
+    by_evidence = {k: int(v) for k, v in df.group_by("evidence_kind").len().iter_rows()} if df.height else {}
     context.add_output_metadata({"rows": df.height, "transitive_shortcuts_dropped": matched.height - df.height,
-                                 "by_source": dg.MetadataValue.json(by_source), "preview": preview(df, ["head", "relation", "tail", "property", "source"])})
+                                 "by_statement_kind": dg.MetadataValue.json(by_kind), "by_evidence_kind": dg.MetadataValue.json(by_evidence),
+                                 "preview": preview(df, ["head", "relation", "tail", "property", "statement_kind", "evidence_kind"])})
     return df
 
 
@@ -146,7 +152,7 @@ def filtered_triples(
     context: dg.AssetExecutionContext, config: FilterConfig, project: ProjectFiles, quality: QualitySettings, nli: NliSettings,
     candidate_triples: pl.DataFrame, paragraphs: pl.DataFrame,
 ):
-    """One candidate triple with its drop reason (null when kept) after schema, type, NLI and sampling."""
+    """One candidate triple with its drop reason (null when kept): schema, type, mention, value, evidence, duplicate, NLI, sampling."""
     theme, language = theme_and_language(context)
     project_config = project.load()
     schema = project_config.schemas[theme]
@@ -155,12 +161,8 @@ def filtered_triples(
     if model is not None:
         templates = project.nli_templates(project_config)
         texts = dict(paragraphs.select("paragraph_id", "text").iter_rows())
-        scorer = lambda rows: nli_scores(rows, texts, model, templates, language, theme)  # noqa: E731
-    df = filter_triples(
-        candidate_triples, schema, language, nli=scorer, nli_threshold=config.nli_threshold,
-        sampling_threshold=config.sampling_threshold, sampling_exponent=config.sampling_exponent, seed=config.seed,
-        refine_dates=config.refine_dates,
-    )
+        scorer = lambda rows: nli_scores(rows, texts, model, templates, language, theme, config.nli_premise)  # noqa: E731
+    df = filter_triples(candidate_triples, schema, language, nli=scorer, options=config.options())
     if model is None:
         context.log.warning(f"filtered_triples {theme}/{language}: NLI {nli_status}")
     scored = df.filter(pl.col("nli_score").is_not_null())
@@ -208,7 +210,7 @@ def filter_check_results(df: pl.DataFrame, paragraphs: pl.DataFrame, schema, qua
 
 @dg.asset(**STAGE)
 def instruction_splits(
-    context: dg.AssetExecutionContext, config: SplitConfig, project: ProjectFiles, duckdb: DuckDBResource,
+    context: dg.AssetExecutionContext, config: SplitConfig, project: ProjectFiles, duckdb: DuckLakeResource,
     filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame,
 ) -> pl.DataFrame:
     """One instruction record (paragraph, instruction, output) in its train/valid/test split."""

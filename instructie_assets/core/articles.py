@@ -41,6 +41,7 @@ PARAGRAPH_SCHEMA = {
     "n_tokens": pl.Int32,
     "anchors": pl.List(ANCHOR),
     "bold": pl.List(SPAN),
+    "section": pl.Int32,  # kept section headings before the paragraph (0: the lead)
     "theme": pl.String,
     "language": pl.String,
 }
@@ -165,7 +166,7 @@ def _article_paragraphs(args: tuple) -> tuple[list[tuple], Counter]:
         rows.append((
             f"{a['article_id']}:{p.index}", a["article_id"], a["qid"], a["title"], p.index, p.text, n,
             [{"start": x.start, "end": x.end, "text": x.text, "target": x.target} for x in p.anchors],
-            [{"start": s, "end": e} for s, e in p.bold], theme, language,
+            [{"start": s, "end": e} for s, e in p.bold], p.section, theme, language,
         ))
     return rows, plain.dropped_templates
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from urllib.parse import urlparse
 
+from instructie_assets.core.drop_reasons import TRIPLE_DROP_REASONS
+from instructie_assets.core.atomic_files import write_atomic, write_text_atomic
 from instructie_assets.core.instructions import SPLITS
 from instructie_assets.core.schemas import ThemeSchema
 from instructie_assets.core.wikitext import SiteInfo
@@ -73,8 +75,10 @@ def instances_chart(counts: dict[tuple[str, str, str], int], themes: list[str], 
     import matplotlib.pyplot as plt
 
     fig = instances_figure(counts, themes, cate_of)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), f"drawing the chart {Path(path).name}")
+    finally:
+        plt.close(fig)
 
 
 def card_markdown(
@@ -142,11 +146,15 @@ def card_markdown(
         freq = label_frequencies.get(lang, [])
         lines.append(f"**{lang}**: " + ", ".join(f"{label} {n}" for label, n in freq) if freq else f"**{lang}**: none")
         lines.append("")
-    lines += ["## Candidate triples dropped, by reason", "", "| language | " + " | ".join(["duplicate", "schema", "type", "nli", "sampling", "kept"]) + " |",
-              "|---|---|---|---|---|---|---|"]
+    columns = [*TRIPLE_DROP_REASONS, "kept"]
+    lines += ["## Candidate triples dropped, by reason", "",
+              "Every candidate (a Wikidata statement found between a paragraph's mentions) is kept or dropped for the",
+              "first reason that applies, in this order:", ""]
+    lines += [f"- `{reason}`: {meaning}" for reason, meaning in TRIPLE_DROP_REASONS.items()]
+    lines += ["", "| language | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for lang in languages:
         d = drops.get(lang, {})
-        lines.append(f"| {lang} | " + " | ".join(str(d.get(k, 0)) for k in ("duplicate", "schema", "type", "nli", "sampling", "kept")) + " |")
+        lines.append(f"| {lang} | " + " | ".join(str(d.get(k, 0)) for k in columns) + " |")
     lines += ["", "## Sources and licences", ""]
     for _, line in licences.values():
         lines += [line, ""]
@@ -157,14 +165,9 @@ def card_markdown(
 def write_card_files(out_dir: str | Path, markdown: str, schemas: dict[str, ThemeSchema], languages: list[str]) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = {"README.md": out / "README.md"}
-    tmp = out / "README.md.tmp"
-    tmp.write_text(markdown, encoding="utf-8")
-    tmp.replace(files["README.md"])
+    files = {"README.md": write_text_atomic(out / "README.md", markdown, "writing the dataset card README.md")}
     for lang in languages:
         path = out / f"schema_{lang}.json"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(schema_json(schemas, lang), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(schema_json(schemas, lang), ensure_ascii=False, indent=1) + "\n", f"writing {path.name}")
         files[path.name] = path
     return files

@@ -1,5 +1,8 @@
 """Disambiguation: one QID per entity mention, and the coarse type of every resolved entity.
 
+A mention tagged `common_noun` that resolves to a profession (occupation, position, award) loses its
+tag: those items are written as common nouns; any other class item (town, poem, book) keeps it.
+
 A mention with several candidates takes the candidate whose one-hop Wikidata neighbours (both
 directions) have the most labels or aliases written in the paragraph; ties go to the candidate with
 a sitelink to this language's Wikipedia, then to the smaller QID number.
@@ -16,11 +19,12 @@ from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.mentions import MENTION_SCHEMA
 from instructie_assets.core.schemas import TypeTaxonomy
 
-MENTION_COLUMNS = ["mention_id", "paragraph_id", "article_id", "start", "end", "surface", "source"]
+MENTION_COLUMNS = ["mention_id", "paragraph_id", "article_id", "start", "end", "surface", "mention_source"]
 RESOLVED_SCHEMA = {
     **{k: MENTION_SCHEMA[k] for k in MENTION_COLUMNS},
     "qid": pl.String,
-    "value_refs": MENTION_SCHEMA["value_refs"],
+    "value_statements": MENTION_SCHEMA["value_statements"],
+    "drop_reason": pl.String,
     "coarse_type": pl.String,
     "matched_class": pl.String,
     "score": pl.Int32,
@@ -30,6 +34,11 @@ RESOLVED_SCHEMA = {
     "theme": pl.String,
     "language": pl.String,
 }
+
+
+# Coarse types whose items a text names with a common noun ("an American author", "a professor"):
+# a `common_noun` mention that resolves to one of them is a mention after all (core/mentions.py).
+COMMON_NOUN_TYPES = frozenset({"profession"})
 
 
 def neighbour_score(candidate_labels: list[str], text: str) -> int:
@@ -85,12 +94,14 @@ def resolve_mentions(
     for r in resolved:
         if r["qid"]:
             coarse, cls = type_of.get(r["qid"], ("other", None))
+            if r["drop_reason"] == "common_noun" and coarse in COMMON_NOUN_TYPES:
+                r["drop_reason"] = None
         else:  # a value mention
-            coarse = "time" if (r["value_refs"] or [""])[0].startswith("time|") else "measure"
+            coarse = "time" if (r["value_statements"] or [{"kind": ""}])[0]["kind"] == "time" else "measure"
             cls = None
         out.append((
-            r["mention_id"], r["paragraph_id"], r["article_id"], r["start"], r["end"], r["surface"], r["source"],
-            r["qid"], r["value_refs"] or [], coarse, cls, r["score"], r["runner_up"], r["runner_up_score"],
+            r["mention_id"], r["paragraph_id"], r["article_id"], r["start"], r["end"], r["surface"], r["mention_source"],
+            r["qid"], r["value_statements"] or [], r["drop_reason"], coarse, cls, r["score"], r["runner_up"], r["runner_up_score"],
             r["n_candidates"], r["theme"], r["language"],
         ))
     return pl.DataFrame(out, schema=RESOLVED_SCHEMA, orient="row")

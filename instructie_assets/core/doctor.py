@@ -1,8 +1,9 @@
 """`instructie doctor`: what this machine has and lacks for a real run, one line per item.
 
 Each finding is `ok`, `warn` (the run works, worse or slower) or `missing` (the run would fail); the
-command exits 1 when anything is missing. Nothing here downloads or writes anything: models are
-looked up in the local Hugging Face cache, dumps are opened for their first bytes only.
+command exits 1 when anything is missing. Nothing here downloads anything or creates a database:
+models are looked up in the local Hugging Face cache, dumps are opened for their first bytes only, an
+existing lake is opened and probed with a file that is removed again.
 """
 
 from __future__ import annotations
@@ -133,17 +134,46 @@ def dump_findings(wikipedia: list[str], wikidata: str | None) -> list[Finding]:
     return out
 
 
-def storage_findings(db: str, out_dir: str, need: int) -> list[Finding]:
-    out = [_problem("database", check_database_target(db), f"{db}: writable")]
-    directory = Path(db).resolve().parent
-    while not directory.exists():
-        directory = directory.parent
-    free = shutil.disk_usage(directory).free
-    if need:
-        status = "ok" if free >= need else "missing"
-        out.append(Finding(status, "disk", f"{_gb(free)} free at {directory}; the dumps given need about {_gb(need)} (a rough estimate)"))
-    else:
-        out.append(Finding("ok", "disk", f"{_gb(free)} free at {directory}"))
+def lake_finding(db: str, data_path: str = "") -> Finding:
+    """The DuckLake target: an existing lake (embedded or PostgreSQL) is opened and its directories
+    probed (`core.lake.check_writable`); an embedded one that does not exist yet is not created, only
+    the directory it would go in is checked."""
+    from instructie_assets.core.lake import check_writable, lake_location
+
+    problem = check_database_target(db, data_path=data_path)
+    if problem is not None:
+        return Finding("missing", "database", problem.message)
+    location = lake_location(db, data_path)
+    if location.embedded and not os.path.isfile(os.path.join(location.directory, "catalog.sqlite")):
+        return Finding("ok", "database", f"{db}: a DuckLake directory (catalog.sqlite + data/), created by the first build/demo")
+    problems = check_writable(location)
+    if problems:
+        return Finding("missing", "database", problems[0])
+    kind = "DuckLake, SQLite catalog + Parquet under data/" if location.embedded else "DuckLake, PostgreSQL catalog"
+    return Finding("ok", "database", f"{location.describe()}: {kind}, opens and is writable")
+
+
+def storage_findings(db: str, out_dir: str, need: int, data_path: str = "") -> list[Finding]:
+    out = [lake_finding(db, data_path)]
+    from instructie_assets.core.lake import OBJECT_STORE_SCHEMES, lake_location
+
+    try:
+        location = lake_location(db, data_path)
+        where = location.directory if location.embedded else location.data_path
+    except ValueError:
+        where = ""
+    if where and not where.startswith(OBJECT_STORE_SCHEMES):
+        directory = Path(where).resolve()
+        while not directory.exists():
+            directory = directory.parent
+        free = shutil.disk_usage(directory).free
+        if need:
+            status = "ok" if free >= need else "missing"
+            out.append(Finding(status, "disk", f"{_gb(free)} free at {directory}; the dumps given need about {_gb(need)} (a rough estimate)"))
+        else:
+            out.append(Finding("ok", "disk", f"{_gb(free)} free at {directory}"))
+    elif where:
+        out.append(Finding("ok", "disk", f"Parquet files go to {where} (object storage: free space not checked)"))
     out.append(_problem("exports", check_writable_dir(out_dir, "--out"), f"{out_dir}: writable"))
     return out
 

@@ -1,11 +1,14 @@
 """filtered_triples: every candidate triple with the reason it was dropped (null when kept).
 
-Rules run in this order; a triple keeps the first reason that applies:
-  duplicate  the same (head, relation, tail) strings already stand in the paragraph;
-  schema     the relation is not the theme's, or its source property is not listed for it;
-  type       head or tail coarse type is not allowed for the relation;
-  nli        the NLI model does not find the paragraph to entail the triple (when a model is set);
-  sampling   label-centric sampling dropped the paragraph (its label combination is common).
+One function per rule, each returning its reason or None; they run in the order of
+`TRIPLE_DROP_REASONS` (core/drop_reasons.py) and a triple keeps the first reason that applies:
+  schema, type            `schema_reason`     the theme schema (relation, its properties in this language, types)
+  <mention reasons>       `mention_reason`    a head or tail mention tagged by Identify, or an apposition
+  value_precision, value_unit  `value_reason` a value written as the statement says it (FilterOptions)
+  evidence                `evidence_reason`   head and tail in one sentence (FilterOptions.evidence)
+  duplicate               (in `filter_triples`) the same strings already kept in the paragraph
+  nli                     `nli` scorer        the premise does not entail the triple (when a model is set)
+  sampling                (in `filter_triples`) label-centric sampling dropped the paragraph
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
+from instructie_assets.core.drop_reasons import MENTION_DROP_REASONS, TRIPLE_DROP_REASONS
 from instructie_assets.core.matching import TRIPLE_SCHEMA
 from instructie_assets.core.schemas import ThemeSchema
-from instructie_assets.core.values import render_time
+from instructie_assets.core.values import DAY, MONTH, YEAR, render_time
 
-DROP_REASONS = ("duplicate", "schema", "type", "nli", "sampling")
+DROP_REASONS = tuple(TRIPLE_DROP_REASONS)
 FILTERED_SCHEMA = {
     **{k: v for k, v in TRIPLE_SCHEMA.items() if k not in ("theme", "language")},
     "relation_label": pl.String,
@@ -30,6 +36,32 @@ FILTERED_SCHEMA = {
     "theme": pl.String,
     "language": pl.String,
 }
+PRECISION_OF = {"day": DAY, "month": MONTH, "year": YEAR}
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The filter's knobs (FilterConfig in the Dagster config carries the same fields and defaults)."""
+
+    nli_threshold: float = 0.5
+    sampling_threshold: int = 100
+    sampling_exponent: float = 0.5
+    seed: int = 42
+    refine_dates: bool = False
+    # The coarsest written form a finer date may take: "own" (default) keeps a date only where the
+    # text writes it at the statement's own precision; "month" also lets a day-precise date stand as
+    # its month, "year" as its year (the old behaviour; a year alone is often another event's).
+    coarsest_date: Literal["own", "month", "year"] = "own"
+    # A quantity with a unit must be written with it (a bare "330" is not "330 metres").
+    quantity_needs_unit: bool = True
+    # "sentence": head and tail must be found in one sentence; "paragraph": anywhere in the paragraph.
+    evidence: Literal["sentence", "paragraph"] = "sentence"
+    # Count the article's subject as present in sentences that refer to it as a pronoun or a
+    # description ("He was born in...", "该塔高..."); off: such triples are dropped with `evidence`.
+    subject_reference: bool = True
+    # NLI premise: the evidence sentence(s) (default: what the triple was found in, shorter and
+    # sharper than the paragraph; see core/nli.py) or the whole paragraph (the authors' choice).
+    nli_premise: Literal["sentence", "paragraph"] = "sentence"
 
 
 def seeded_uniform(seed: int, key: str) -> float:
@@ -58,16 +90,50 @@ def refined_date(value: str, language: str) -> str | None:
     return forms[0] if forms else None
 
 
-def schema_reason(row: dict, schema: ThemeSchema) -> str | None:
+def schema_reason(row: dict, schema: ThemeSchema, language: str | None = None) -> str | None:
+    """`schema` when the relation is not the theme's or its property is not listed for it in this
+    language; `type` when head or tail coarse type is not allowed."""
     relation = schema.relation(row["relation"])
     if relation is None:
         return "schema"
-    if row["source"] == "alias":
-        return None if relation.from_aliases else "schema"
-    if row["property"] not in relation.properties:
+    if row["statement_kind"] == "alias":
+        if not relation.from_aliases:
+            return "schema"
+    elif row["property"] not in relation.properties_for(language or row.get("language")):
         return "schema"
     if not relation.allows(row["head_type"], row["tail_type"]):
         return "type"
+    return None
+
+
+def mention_reason(row: dict) -> str | None:
+    """The drop reason Identify gave the head or tail mention, or `apposition` from Matching."""
+    reason = row["mention_drop_reason"]
+    if reason is not None and reason not in MENTION_DROP_REASONS and reason != "apposition":
+        raise ValueError(f"unknown mention drop reason {reason!r} on triple {row['triple_id']}")
+    return reason
+
+
+def value_reason(row: dict, options: FilterOptions) -> str | None:
+    """`value_precision`: a date written coarser than the statement's precision (beyond
+    `coarsest_date`); `value_unit`: a quantity with a unit written as a bare number."""
+    if row["statement_kind"] == "time" and row["written_precision"] is not None:
+        precision = int(row["value"].rpartition("/")[2])
+        floor = precision if options.coarsest_date == "own" else min(precision, PRECISION_OF[options.coarsest_date])
+        return "value_precision" if row["written_precision"] < floor else None
+    if row["statement_kind"] == "quantity" and options.quantity_needs_unit and row["written_unit"] is False:
+        return "value_unit"
+    return None
+
+
+def evidence_reason(row: dict, options: FilterOptions) -> str | None:
+    """`evidence` when head and tail are not in one sentence (evidence `sentence`), or are only
+    through the subject as a pronoun or description while `subject_reference` is off."""
+    kind = row["evidence_kind"]
+    if options.evidence == "sentence" and kind == "paragraph":
+        return "evidence"
+    if not options.subject_reference and kind == "subject_reference":
+        return "evidence" if options.evidence == "sentence" else None
     return None
 
 
@@ -76,15 +142,11 @@ def filter_triples(
     schema: ThemeSchema,
     language: str,
     nli: Callable[[list[dict]], dict[str, float]] | None = None,
-    nli_threshold: float = 0.5,
-    sampling_threshold: int = 100,
-    sampling_exponent: float = 0.5,
-    seed: int = 42,
-    refine_dates: bool = False,
+    options: FilterOptions = FilterOptions(),
 ) -> pl.DataFrame:
-    """Tag every candidate with its drop reason.
+    """Tag every candidate with its drop reason (see the module docstring for the rules).
 
-    `nli` scores the triples that survive the duplicate, schema and type rules (rows -> triple_id ->
+    `nli` scores the triples that survive every other rule but sampling (rows -> triple_id ->
     entailment probability); None when no NLI model is available, and then no triple gets a score
     or the `nli` reason.
 
@@ -99,22 +161,22 @@ def filter_triples(
         rel = schema.relation(r["relation"])
         r["relation_label"] = rel.name(language) if rel else r["relation"]
         r["tail_written"] = r["tail"]
-        if refine_dates and r["source"] == "time" and r["value"]:
+        if options.refine_dates and r["statement_kind"] == "time" and r["value"]:
             r["tail"] = refined_date(r["value"], language) or r["tail"]
         r["nli_score"] = None
-        key = (r["paragraph_id"], r["head"], r["relation"], r["tail"])
-        if key in seen:
-            r["drop_reason"] = "duplicate"
-        else:
-            r["drop_reason"] = schema_reason(r, schema)
-            if r["drop_reason"] is None:
-                seen.add(key)
+        r["drop_reason"] = (schema_reason(r, schema, language) or mention_reason(r) or value_reason(r, options)
+                            or evidence_reason(r, options))
+        if r["drop_reason"] is None:
+            key = (r["paragraph_id"], r["head"], r["relation"], r["tail"])
+            if key in seen:
+                r["drop_reason"] = "duplicate"
+            seen.add(key)
     if nli is not None:
         survivors = [r for r in rows if r["drop_reason"] is None]
         scores = nli(survivors) if survivors else {}
         for r in survivors:
             r["nli_score"] = scores[r["triple_id"]]
-            if r["nli_score"] < nli_threshold:
+            if r["nli_score"] < options.nli_threshold:
                 r["drop_reason"] = "nli"
     # Label-centric sampling over the paragraphs' combinations of kept labels.
     combos: dict[str, tuple[str, ...]] = {}
@@ -125,15 +187,19 @@ def filter_triples(
     frequency = Counter(combos.values())
     dropped = {
         pid for pid, combo in combos.items()
-        if seeded_uniform(seed, pid) >= keep_probability(frequency[combo], sampling_threshold, sampling_exponent)
+        if seeded_uniform(options.seed, pid) >= keep_probability(frequency[combo], options.sampling_threshold, options.sampling_exponent)
     }
     for r in rows:
         if r["drop_reason"] is None and r["paragraph_id"] in dropped:
             r["drop_reason"] = "sampling"
+    unknown = {r["drop_reason"] for r in rows} - set(DROP_REASONS) - {None}
+    if unknown:
+        raise ValueError(f"drop reasons missing from TRIPLE_DROP_REASONS: {sorted(unknown)}")
     return pl.DataFrame(rows, schema=FILTERED_SCHEMA).select(list(FILTERED_SCHEMA))
 
 
 def drop_counts(filtered: pl.DataFrame) -> dict[str, int]:
+    """`dropped_<reason>` for every reason of TRIPLE_DROP_REASONS (zeros included), and `kept`."""
     counts = {f"dropped_{r}": 0 for r in DROP_REASONS}
     for reason, n in filtered.group_by("drop_reason").len().iter_rows():
         if reason is not None:

@@ -196,17 +196,51 @@ def check_writable_dir(path: str, option: str, need_bytes: int = 0, shown: str |
     return None
 
 
-def check_database_target(db: str, option: str = "--db", must_exist: bool = False) -> Problem | None:
-    """Where the tables go: the file is not a directory, its directory can be written; with
-    `must_exist` (a build that keeps the Wikidata tables), it is there already."""
-    p = Path(db)
-    if p.is_dir():
-        return Problem(option, f"{db}: is a directory, not a database file")
-    if must_exist and not p.exists():
-        return Problem(option, f"{db}: no such database (--skip-wikidata keeps the Wikidata tables of an existing one)")
-    if p.exists() and not os.access(p, os.R_OK | os.W_OK):
-        return Problem(option, f"{db}: not writable (permissions)")
-    return check_writable_dir(str(p.parent), option, shown=db)
+def check_database_target(db: str, option: str = "--db", must_exist: bool = False, data_path: str = "") -> Problem | None:
+    """Where the tables go, checked without creating anything: `--db` names a lake directory (or
+    `postgres:<dsn>` with a data path), not a file; the directory can be created or written; with
+    `must_exist` (a build that keeps the Wikidata tables, training on a built database) its catalog is
+    there already. Whether the lake opens and takes writes is `check_lake`'s (it creates an embedded one)."""
+    from instructie_assets.core.lake import lake_location
+
+    try:
+        location = lake_location(db, data_path)
+    except ValueError as exc:
+        return Problem(option, str(exc))
+    if not location.embedded:
+        return None
+    catalog = Path(location.directory) / "catalog.sqlite"
+    if must_exist and not catalog.is_file():
+        return Problem(option, f"{db}: no such database (no {catalog.name} there; build one first, or check the path)")
+    if catalog.exists() and not os.access(catalog, os.R_OK | os.W_OK):
+        return Problem(option, f"{db}: {catalog.name} is not writable (permissions)")
+    return check_writable_dir(location.directory, option, shown=db)
+
+
+def check_lake(db: str, data_path: str = "", option: str = "--db", needs_table: str = "") -> list[Problem]:
+    """The lake opens and its directories take writes (`core.lake.check_writable`: an embedded lake is
+    created, a PostgreSQL catalog is connected to); with `needs_table`, that table is in it. Called
+    last, once everything else on the command line is right, so a typo creates nothing."""
+    from instructie_assets.core.lake import StorageError, check_writable, lake_cursor, lake_location, table_exists
+
+    try:
+        location = lake_location(db, data_path)
+    except ValueError as exc:
+        return [Problem(option, str(exc))]
+    problems = [Problem(option, line) for line in check_writable(location)]
+    if problems or not needs_table:
+        return problems
+    try:
+        con = lake_cursor(location)
+        try:
+            present = table_exists(con, needs_table)
+        finally:
+            con.close()
+    except StorageError as exc:
+        return [Problem(option, str(exc))]
+    if not present:
+        return [Problem(option, f"{location.describe()}: holds no table {needs_table} (build or ingest into it first)")]
+    return []
 
 
 def looks_like_path(model: str) -> bool:
@@ -242,11 +276,12 @@ def check_project_files(schema_dir: Path, resource_dir: Path) -> tuple[dict[str,
 def check_build(
     wikipedia: list[str], wikidata: str, db: str, out_dir: str, schema_dir: Path, resource_dir: Path,
     themes: list[str] | None = None, languages: list[str] | None = None, skip_wikidata: bool = False,
-    gold: list[str] | None = None,
+    gold: list[str] | None = None, data_path: str = "",
 ) -> BuildPlan:
     """Everything `instructie build` can check before it starts: the project files, the themes and
     languages asked for, every dump (exists, readable, format, a Wikipedia we build), the gold
-    files, the database and the export directory. Languages default to those of the dumps given."""
+    files, the database and the export directory. Languages default to those of the dumps given.
+    The lake is opened (and an embedded one created) only when nothing else is wrong."""
     schemas, problems = check_project_files(schema_dir, resource_dir)
     theme_keys = list(schemas)
     if themes and schemas:
@@ -272,7 +307,7 @@ def check_build(
     for path in gold or []:
         if (problem := _readable_file(path, "--gold")) is not None:
             problems.append(problem)
-    if (problem := check_database_target(db, must_exist=skip_wikidata)) is not None:
+    if (problem := check_database_target(db, must_exist=skip_wikidata, data_path=data_path)) is not None:
         problems.append(problem)
     if (problem := check_writable_dir(out_dir, "--out")) is not None:
         problems.append(problem)
@@ -284,4 +319,6 @@ def check_build(
             if lang not in have:
                 problems.append(Problem("--language", f"{lang}: no --wikipedia dump of {lang}wiki given (given: "
                                                       f"{', '.join(f'{x}wiki' for x in have) or 'none'})"))
+    if not problems:
+        problems += check_lake(db, data_path, needs_table="wikidata_labels" if skip_wikidata else "")
     return BuildPlan(themes=theme_keys, languages=langs, dump_languages=dump_languages, problems=problems)

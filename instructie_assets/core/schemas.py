@@ -60,9 +60,19 @@ class Relation:
     from_aliases: bool
     head_types: frozenset[str]
     tail_types: frozenset[str]
+    # language -> properties, where a published name means another fact in each language
+    # (Person's `place of death` / 墓地): `properties` then holds them all.
+    language_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def name(self, language: str) -> str:
         return self.name_zh if language == "zh" else self.name_en
+
+    def properties_for(self, language: str | None) -> tuple[str, ...]:
+        """The properties this relation comes from in `language` (all of them when None)."""
+        for lang, props in self.language_properties:
+            if lang == language:
+                return props
+        return self.properties
 
     def allows(self, head_type: str, tail_type: str) -> bool:
         return (ANY_TYPE in self.head_types or head_type in self.head_types) and (
@@ -90,11 +100,11 @@ class ThemeSchema:
                 return r
         return None
 
-    def property_relations(self) -> dict[str, tuple[str, bool]]:
-        """property id -> (EN relation name, inverted) for this theme."""
+    def property_relations(self, language: str | None = None) -> dict[str, tuple[str, bool]]:
+        """property id -> (EN relation name, inverted) for this theme (in `language`)."""
         out: dict[str, tuple[str, bool]] = {}
         for r in self.relations:
-            for p in r.properties:
+            for p in r.properties_for(language):
                 out[p] = (r.name_en, p in r.inverted)
         return out
 
@@ -109,7 +119,20 @@ def _load_yaml(path: Path) -> object:
         raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
 
 
+def _shape(value: object) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def _mapping(value: object, where: str, expected: str = "a mapping") -> dict:
+    """A config value that must be a mapping (a YAML `key: value` block), or an error naming where."""
+    if not isinstance(value, dict):
+        raise SchemaError(f"{where}: must be {expected}, not {_shape(value)}")
+    return value
+
+
 def _require(mapping: object, key: str, where: str) -> object:
+    if mapping is not None and not isinstance(mapping, dict):
+        raise SchemaError(f"{where}: must be a mapping with `{key}`, not {_shape(mapping)}")
     if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
         raise SchemaError(f"{where}: missing `{key}`")
     return mapping[key]
@@ -124,8 +147,8 @@ def _names(raw: object, where: str) -> tuple[str, str]:
 
 
 def load_type_taxonomy(path: Path) -> TypeTaxonomy:
-    raw = _load_yaml(path)
     where = str(path)
+    raw = _mapping(_load_yaml(path), where, "a mapping with `types`")
     types_raw = _require(raw, "types", where)
     if not isinstance(types_raw, list):
         raise SchemaError(f"{where}: `types` must be a list")
@@ -138,6 +161,8 @@ def load_type_taxonomy(path: Path) -> TypeTaxonomy:
         seen.add(key)
         en, zh = _names(_require(t, "name", f"{where}: types[{i}] ({key})"), f"{where}: types[{i}].name")
         classes = t.get("classes") or []
+        if not isinstance(classes, list):
+            raise SchemaError(f"{where}: types[{i}] ({key}).classes: must be a list of item ids, not {_shape(classes)}")
         for c in classes:
             if not isinstance(c, str) or not CLASS_ID.match(c):
                 raise SchemaError(f"{where}: types[{i}] ({key}).classes: malformed item id {c!r}")
@@ -172,7 +197,7 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SchemaError(f"{source}: not valid YAML: {exc}") from exc
-    key = _require(raw, "theme", source)
+    key = _require(_mapping(raw, source, "a mapping with `theme`, `name`, `cate`, `relations`"), "theme", source)
     stem = Path(source).stem
     if key != stem:
         raise SchemaError(f"{source}: `theme` is {key!r} but the file is named {stem!r}")
@@ -184,7 +209,7 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
     relations: list[Relation] = []
     seen_en: set[str] = set()
     seen_zh: set[str] = set()
-    owner: dict[str, str] = {}
+    owner: dict[tuple[str, str], str] = {}
     for i, r in enumerate(rels_raw):
         where = f"{source}: relations[{i}]"
         en, zh = _names(_require(r, "name", where), f"{where}.name")
@@ -193,15 +218,25 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
             raise SchemaError(f"{where}: duplicate relation")
         seen_en.add(en)
         seen_zh.add(zh)
-        props = _property_list(r.get("properties"), f"{where}.properties")
+        raw_props = r.get("properties")
+        by_language: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if isinstance(raw_props, dict):
+            unknown = sorted(set(raw_props) - set(LANGUAGES))
+            if unknown or set(raw_props) != set(LANGUAGES):
+                raise SchemaError(f"{where}.properties: a per-language mapping needs exactly the keys {', '.join(LANGUAGES)}")
+            by_language = tuple((lang, _property_list(raw_props[lang], f"{where}.properties.{lang}")) for lang in LANGUAGES)
+            props = tuple(dict.fromkeys(p for _, ps in by_language for p in ps))
+        else:
+            props = _property_list(raw_props, f"{where}.properties")
         inverted = _property_list(r.get("inverted"), f"{where}.inverted")
         for p in inverted:
             if p not in props:
                 raise SchemaError(f"{where}.inverted: {p} is not among its properties")
-        for p in props:
-            if p in owner:
-                raise SchemaError(f"{where}.properties: {p} already maps to `{owner[p]}`")
-            owner[p] = en
+        for lang in LANGUAGES:
+            for p in dict(by_language).get(lang, props):
+                if (lang, p) in owner:
+                    raise SchemaError(f"{where}.properties: {p} already maps to `{owner[(lang, p)]}`")
+                owner[(lang, p)] = en
         relations.append(
             Relation(
                 name_en=en,
@@ -211,6 +246,7 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
                 from_aliases=bool(r.get("from_aliases", False)),
                 head_types=_type_list(r.get("head_types"), f"{where}.head_types", type_keys),
                 tail_types=_type_list(r.get("tail_types"), f"{where}.tail_types", type_keys),
+                language_properties=by_language,
             )
         )
     return ThemeSchema(
@@ -225,16 +261,26 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
     )
 
 
+THEME_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 def theme_keys(schema_dir: Path) -> list[str]:
-    """Theme keys are the file names of theme_schemas/*.yaml, sorted."""
-    return sorted(p.stem for p in schema_dir.glob("*.yaml"))
+    """Theme keys are the file names of theme_schemas/*.yaml, sorted; each becomes a partition key, so a
+    stray file (`person copy.yaml`) is refused by name rather than silently adding partitions."""
+    keys = sorted(p.stem for p in schema_dir.glob("*.yaml"))
+    for key in keys:
+        if not THEME_KEY.match(key):
+            raise SchemaError(f"{schema_dir / (key + '.yaml')}: a theme file name must be lower-case letters, digits and _ "
+                              "(it becomes a partition key); move copies and backups out of the directory")
+    return keys
 
 
 def load_theme_schemas(schema_dir: Path, taxonomy: TypeTaxonomy) -> dict[str, ThemeSchema]:
     keys = set(taxonomy.keys)
     out: dict[str, ThemeSchema] = {}
-    for path in sorted(schema_dir.glob("*.yaml")):
-        out[path.stem] = parse_theme_schema(path.read_text(encoding="utf-8"), str(path), keys)
+    for key in theme_keys(schema_dir):
+        path = schema_dir / f"{key}.yaml"
+        out[key] = parse_theme_schema(path.read_text(encoding="utf-8"), str(path), keys)
     if not out:
         raise SchemaError(f"{schema_dir}: no theme schemas (*.yaml)")
     return out
@@ -246,17 +292,18 @@ class RelationMap:
 
     by_property: dict[str, tuple[str, bool]]
 
-    def label(self, prop: str, theme: ThemeSchema | None = None) -> tuple[str, bool]:
+    def label(self, prop: str, theme: ThemeSchema | None = None, language: str | None = None) -> tuple[str, bool]:
+        """(relation, inverted) of a property: the theme's own mapping in `language`, else the default."""
         if theme is not None:
-            own = theme.property_relations().get(prop)
+            own = theme.property_relations(language).get(prop)
             if own is not None:
                 return own
         return self.by_property.get(prop, (prop, False))
 
 
 def load_relation_map(path: Path) -> RelationMap:
-    raw = _load_yaml(path)
     where = str(path)
+    raw = _mapping(_load_yaml(path), where, "a mapping with `relations`")
     rels = _require(raw, "relations", where)
     if not isinstance(rels, dict):
         raise SchemaError(f"{where}: `relations` must be a mapping of label -> properties")
@@ -281,10 +328,13 @@ class ThemeMap:
 
 
 def load_theme_map(path: Path, taxonomy: TypeTaxonomy, themes: list[str]) -> ThemeMap:
-    raw = _load_yaml(path)
     where = str(path)
-    by_class = raw.get("by_class") or {}
-    by_type = raw.get("by_type") or {}
+    raw = _mapping(_load_yaml(path), where, "a mapping with `by_class` and `by_type`")
+    unknown = sorted(set(map(str, raw)) - {"by_class", "by_type"})
+    if unknown:
+        raise SchemaError(f"{where}: unknown key(s) {', '.join(unknown)} (expected by_class, by_type)")
+    by_class = _mapping(raw.get("by_class") or {}, f"{where}: by_class", "a mapping of item id -> theme")
+    by_type = _mapping(raw.get("by_type") or {}, f"{where}: by_type", "a mapping of coarse type -> theme")
     for cls, theme in by_class.items():
         if not CLASS_ID.match(str(cls)):
             raise SchemaError(f"{where}: by_class: malformed item id {cls!r}")

@@ -25,32 +25,42 @@ UNIT_FORMS = {
 }
 
 
-def render_time(time: str, precision: int, language: str) -> list[str]:
-    """Every form a date of this precision can be written in, finest first.
+DAY, MONTH, YEAR = 11, 10, 9  # Wikidata time precisions
 
-    Coarser forms are included: text often gives a day-precise statement as its month or year.
+
+def time_forms(time: str, precision: int, language: str) -> list[tuple[str, int]]:
+    """Every (form, precision it is written at) of a date of this precision, finest first.
+
+    Coarser forms are included (a day-precise date written as its month or year) so that the
+    filter can see them and drop them with `value_precision` unless configured to accept them.
     """
     m = TIME.match(time)
     if not m:
         return []
     year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    forms: list[str] = []
+    forms: list[tuple[str, int]] = []
     if language == "zh":
-        if precision >= 11 and month and day:
-            forms.append(f"{year}年{month}月{day}日")
-        if precision >= 10 and month:
-            forms.append(f"{year}年{month}月")
-        if precision >= 9:
-            forms.append(f"{year}年")
+        if precision >= DAY and month and day:
+            forms.append((f"{year}年{month}月{day}日", DAY))
+        if precision >= MONTH and month:
+            forms.append((f"{year}年{month}月", MONTH))
+        if precision >= YEAR:
+            forms.append((f"{year}年", YEAR))
         return forms
-    if precision >= 11 and month and day:
+    if precision >= DAY and month and day:
         name, abbr = MONTHS[month - 1], MONTH_ABBR[month - 1]
-        forms += [f"{day} {name} {year}", f"{name} {day}, {year}", f"{day} {abbr} {year}", f"{abbr} {day}, {year}", f"{year}-{month:02d}-{day:02d}"]
-    if precision >= 10 and month:
-        forms += [f"{MONTHS[month - 1]} {year}", f"{MONTH_ABBR[month - 1]} {year}"]
-    if precision >= 9:
-        forms.append(str(year))
+        forms += [(f, DAY) for f in (f"{day} {name} {year}", f"{name} {day}, {year}", f"{day} {abbr} {year}", f"{abbr} {day}, {year}",
+                                     f"{year}-{month:02d}-{day:02d}")]
+    if precision >= MONTH and month:
+        forms += [(f"{MONTHS[month - 1]} {year}", MONTH), (f"{MONTH_ABBR[month - 1]} {year}", MONTH)]
+    if precision >= YEAR:
+        forms.append((str(year), YEAR))
     return list(dict.fromkeys(forms))
+
+
+def render_time(time: str, precision: int, language: str) -> list[str]:
+    """Every form a date of this precision can be written in, finest first."""
+    return [form for form, _ in time_forms(time, precision, language)]
 
 
 def _number_forms(amount_text: str) -> list[str]:
@@ -65,19 +75,26 @@ def _number_forms(amount_text: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def render_quantity(amount_text: str, unit_words: list[str], language: str) -> list[str]:
-    """Forms of a quantity: with and without thousands separators, each unit spelling."""
+def quantity_forms(amount_text: str, unit_words: list[str], language: str) -> list[tuple[str, bool]]:
+    """Every (form, written with its unit) of a quantity: with and without thousands separators,
+    each unit spelling. A quantity whose unit has no known spelling gets its bare numbers, marked
+    as written without the unit (the filter drops them with `value_unit`)."""
     numbers = _number_forms(amount_text)
     if not unit_words:
-        return numbers
-    forms = []
+        return [(n, False) for n in numbers]
+    forms: list[tuple[str, bool]] = []
     for n in numbers:
         for u in unit_words:
             if language == "zh":
-                forms += [f"{n}{u}", f"{n} {u}"]
+                forms += [(f"{n}{u}", True), (f"{n} {u}", True)]
             else:
-                forms += [f"{n} {u}", f"{n}{u}"] if len(u) <= 3 else [f"{n} {u}"]
+                forms += [(f"{n} {u}", True), (f"{n}{u}", True)] if len(u) <= 3 else [(f"{n} {u}", True)]
     return list(dict.fromkeys(forms))
+
+
+def render_quantity(amount_text: str, unit_words: list[str], language: str) -> list[str]:
+    """Forms of a quantity: with and without thousands separators, each unit spelling."""
+    return [form for form, _ in quantity_forms(amount_text, unit_words, language)]
 
 
 def unit_words(unit_qid: str, language: str, labels: list[str]) -> list[str]:

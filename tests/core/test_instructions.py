@@ -19,7 +19,7 @@ PERSON = CONFIG.schemas["person"]
 
 
 def paragraphs(n, language="en", start=0):
-    rows = [(f"{language}:{i}:0", f"{language}:{i}", f"Q{i}", f"T{i}", 0, f"Person {i} was born in Town {i}. " * 8, 60, [], [], "person", language)
+    rows = [(f"{language}:{i}:0", f"{language}:{i}", f"Q{i}", f"T{i}", 0, f"Person {i} was born in Town {i}. " * 8, 60, [], [], 0, "person", language)
             for i in range(start, start + n)]
     return pl.DataFrame(rows, schema=PARAGRAPH_SCHEMA, orient="row")
 

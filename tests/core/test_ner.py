@@ -51,5 +51,5 @@ def test_ner_spans_become_mentions_only_with_a_wikidata_label(make_store):
     with_ner = find_mentions(paras, store, "en", ner_spans=spans)
     assert "Nobel Prize" not in without["surface"].to_list()
     row = with_ner.filter(pl.col("surface") == "Nobel Prize").row(0, named=True)
-    assert row["source"] == "ner" and row["candidate_qids"] == ["Q7191"]
+    assert row["mention_source"] == "ner" and row["candidate_qids"] == ["Q7191"]
     assert "Galactic Award" not in with_ner["surface"].to_list()  # no label: no mention

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from instructie_assets.clients import NliSettings
-from instructie_assets.core.filtering import FILTERED_SCHEMA, filter_triples
+from instructie_assets.core.filtering import FILTERED_SCHEMA, FilterOptions, filter_triples
 from instructie_assets.core.matching import TRIPLE_SCHEMA
 from instructie_assets.core.models import ModelLoadError, length_sorted_batches, load_pretrained
 from instructie_assets.core.nli import LexicalNli, TransformersNli, load_nli_templates, nli_scores
@@ -84,7 +84,8 @@ def _candidate(triple_id, relation, prop, head, tail, head_type="human", tail_ty
     row = {k: None for k in TRIPLE_SCHEMA}
     row.update(triple_id=triple_id, paragraph_id="p1", article_id="a1", head=head, head_start=0, head_end=len(head),
                head_type=head_type, relation=relation, tail=tail, tail_start=0, tail_end=len(tail), tail_type=tail_type,
-               property=prop, rank="normal", source="statement", theme="person", language="en")
+               property=prop, rank="normal", statement_kind="item", evidence_start=0, evidence_kind="sentence",
+               theme="person", language="en")
     return row
 
 
@@ -102,7 +103,7 @@ def test_nli_rule_scores_only_survivors_and_drops_below_threshold():
         seen.extend(r["triple_id"] for r in rows)
         return nli_scores(rows, {"p1": text}, LexicalNli(), templates, "en", "person")
 
-    out = filter_triples(candidates, CONFIG.schemas["person"], "en", nli=scorer, nli_threshold=0.8)
+    out = filter_triples(candidates, CONFIG.schemas["person"], "en", nli=scorer, options=FilterOptions(nli_threshold=0.8))
     reasons = dict(zip(out["triple_id"], out["drop_reason"]))
     assert seen == ["t1", "t2"]
     assert reasons == {"t1": None, "t2": "nli", "t3": "schema"}
@@ -146,10 +147,12 @@ def test_located_in_transitive_reduction_per_paragraph():
 ])
 def test_date_tail_as_written_or_refined_to_precision(language, written, refined):
     row = _candidate("d1", "date of birth", "P569", "Somebody", written, "human", "time")
-    row.update(source="time", value="+2009-12-04T00:00:00Z/11", language=language)
+    row.update(statement_kind="time", value="+2009-12-04T00:00:00Z/11", written_precision=10, language=language)
     frame = pl.DataFrame([row], schema=TRIPLE_SCHEMA)
     schema = CONFIG.schemas["person"]
-    as_written = filter_triples(frame, schema, language)
-    assert as_written["tail"][0] == written and as_written["tail_written"][0] == written
-    out = filter_triples(frame, schema, language, refine_dates=True)
+    # by default a month does not stand for a day-precise date
+    assert filter_triples(frame, schema, language)["drop_reason"][0] == "value_precision"
+    as_written = filter_triples(frame, schema, language, options=FilterOptions(coarsest_date="month"))
+    assert as_written["tail"][0] == written and as_written["tail_written"][0] == written and as_written["drop_reason"][0] is None
+    out = filter_triples(frame, schema, language, options=FilterOptions(coarsest_date="month", refine_dates=True))
     assert out["tail"][0] == refined and out["tail_written"][0] == written and out["drop_reason"][0] is None

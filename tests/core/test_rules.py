@@ -76,7 +76,7 @@ def test_quality_figures_catch_violations_and_offsets():
     def row(**kw):
         return {**base, "paragraph_id": "p1", "article_id": "a1", "head": "Douglas Adams", "head_start": 0, "head_end": 13,
                 "head_type": "human", "tail": "Cambridge", "tail_written": "Cambridge", "tail_start": 26, "tail_end": 35, "tail_type": "geographic_region",
-                "relation": "place of birth", "relation_label": "place of birth", "property": "P19", "source": "statement", **kw}
+                "relation": "place of birth", "relation_label": "place of birth", "property": "P19", "statement_kind": "item", **kw}
 
     filtered = pl.DataFrame([
         row(),

@@ -24,10 +24,10 @@ def test_real_entity_q42():
     assert ("en", "label", "Douglas Adams") in labels
     assert ("zh", "label", "道格拉斯·亚当斯") in labels  # zh-hans first, Simplified
     assert ("zh", "alias", "亚当斯") in labels  # the zh alias 亞當斯 converted
-    assert ("Q42", "enwiki", "Douglas Adams") in rows.sitelinks
-    assert ("Q42", "P19", "Q350", "normal") in rows.item_claims
-    assert ("Q42", "P569", "+1952-03-11T00:00:00Z", 11, "Q1985727", "normal") in rows.time_claims
-    assert rows.quantity_claims[0][1:5] == ("P2048", 1.96, "1.96", "Q11573")
+    assert ("Q42", "enwiki", "Douglas Adams") in rows.rows("wikidata_sitelinks")
+    assert ("Q42", "P19", "Q350", "normal") in rows.rows("wikidata_item_claims")
+    assert ("Q42", "P569", "+1952-03-11T00:00:00Z", 11, "Q1985727", "normal") in rows.rows("wikidata_time_claims")
+    assert rows.rows("wikidata_quantity_claims")[0][1:5] == ("P2048", 1.96, "1.96", "Q11573")
 
 
 def test_deprecated_statements_are_dropped():
@@ -38,7 +38,7 @@ def test_deprecated_statements_are_dropped():
     ]}}
     rows = WikidataRows()
     extract_entity(entity, rows)
-    assert rows.item_claims == [("Q1", "P31", "Q6", "preferred")]
+    assert rows.rows("wikidata_item_claims") == [("Q1", "P31", "Q6", "preferred")]
 
 
 def test_dump_layout_gz(tmp_path):
@@ -50,7 +50,7 @@ def test_dump_layout_gz(tmp_path):
 @pytest.mark.parametrize(
     "line, reason, byte",
     [(b'{"id":"Q2",', "malformed entity", 15), (b'{"labels":{}}', "entity without an id", 15),
-     (b'{"id":"Q2","x":"\xff"}', "malformed entity: invalid UTF-8", 31),  # the byte of the bad sequence itself
+     (b'{"id":"Q2","labels":{"en":{"value":"\xff"}}}', "malformed entity: invalid UTF-8", 51),  # the byte of the bad sequence itself
      (b'{"id":"Q2","labels":{"en":{"language":"en","value":7}}}', "Expected `str`, got `int`", 15)],
 )
 def test_bad_line_names_file_line_and_byte(tmp_path, line, reason, byte):
@@ -70,3 +70,13 @@ def test_truncated_archive(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(DumpFormatError, match="dump.json.gz: .*truncated or corrupt"):
         read_wikidata_dump(path)
+
+
+def test_unread_fields_are_not_validated(tmp_path):
+    # bytes that are not UTF-8 in a description (not read) pass; the same in a label (read) fail, located
+    good = b'{"id":"Q1","descriptions":{"en":{"language":"en","value":"bad \xff byte"}},"labels":{"en":{"language":"en","value":"One"}}}'
+    rows = read_wikidata_dump(write_dump(tmp_path / "w.json", [good]))
+    assert rows.labels == [("Q1", "en", "label", "One")]
+    bad = good.replace(b"One", b"O\xffne")
+    with pytest.raises(DumpFormatError, match=r"w.json: line 2 \(byte \d+\): malformed entity: invalid UTF-8"):
+        read_wikidata_dump(write_dump(tmp_path / "w.json", [bad]))
