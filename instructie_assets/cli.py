@@ -40,12 +40,12 @@ def _one_line(error: str) -> str:
     return re.sub(r"\b(?:DumpFormatError|SchemaError|ModelLoadError): ", "", first)
 
 
-def _log_dir(db: str) -> str:
-    """Where a command's log files go: `<directory holding the lake>/logs` (data/logs for data/instructie);
-    ./logs for a PostgreSQL catalog."""
+def _log_root(db: str) -> str:
+    """The directory whose logs/ holds a command's log files: the one holding the lake (data/logs for
+    data/instructie); the current one for a PostgreSQL catalog."""
     if db.startswith("postgres:"):
-        return os.path.abspath("logs")
-    return os.path.join(os.path.dirname(os.path.abspath(db)), "logs")
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(db))
 
 
 def _logged(command: str, db: str, work, verbose: bool = False):
@@ -58,7 +58,7 @@ def _logged(command: str, db: str, work, verbose: bool = False):
 
     _dagster_home()
     started = time.time()
-    log = log_path(_log_dir(db), command, started)
+    log = log_path(_log_root(db), command, started)
     result, error, detail, code = None, None, "", 1
     try:
         result = work()
@@ -266,7 +266,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     """`build` and `demo`: check the whole command line first (exit 2, nothing run), then build."""
-    from instructie_assets.core.preflight import Problem, check_build, check_model_option
+    from instructie_assets.core.preflight import Problem, check_build, check_lake, check_model_option
 
     demo = args.command == "demo"
     wikipedia = list(SAMPLE_WIKIPEDIA) if demo else args.wikipedia
@@ -281,6 +281,8 @@ def _build(args: argparse.Namespace) -> int:
         value = getattr(args, option, None) or os.environ.get(f"INSTRUCTIE_{option.upper()}")
         if (problem := check_model_option(value, "--" + option.replace("_", "-"))) is not None:
             plan.problems.append(problem)
+    if not plan.problems:  # last: it creates an embedded lake, so only once the command line is right
+        plan.problems = check_lake(args.db, args.data_path, needs_table="wikidata_labels" if getattr(args, "skip_wikidata", False) else "")
     if plan.problems:
         return _usage_errors(plan.problems)
 

@@ -83,7 +83,7 @@ def test_a_typo_fails_in_one_line_before_anything_runs(tmp_path, capsys, monkeyp
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     (tmp_path / "a-file").write_text("x")
-    args = {"--wikipedia": [EN, ZH], "--wikidata": SAMPLE_WIKIDATA, "--db": str(tmp_path / "data" / "db.duckdb"), "--out": str(tmp_path / "out")}
+    args = {"--wikipedia": [EN, ZH], "--wikidata": SAMPLE_WIKIDATA, "--db": str(tmp_path / "data" / "lake"), "--out": str(tmp_path / "out")}
     extra = []
     if case == "theme":
         extra = ["--theme", "Person", "--theme", "Persn"]
@@ -109,7 +109,7 @@ def test_a_typo_fails_in_one_line_before_anything_runs(tmp_path, capsys, monkeyp
 
 
 def test_every_typo_at_once(tmp_path, capsys):
-    argv = ["build", "--wikipedia", dewiki(tmp_path), "--wikipedia", EN, "--wikidata", str(tmp_path / "nope.json"), "--db", str(tmp_path / "db.duckdb"),
+    argv = ["build", "--wikipedia", dewiki(tmp_path), "--wikipedia", EN, "--wikidata", str(tmp_path / "nope.json"), "--db", str(tmp_path / "lake"),
             "--out", str(tmp_path / "out"), "--theme", "人物", "--theme", "Persn", "--language", "fr", "--workers", "-1"]
     assert cli.main(argv) == 2
     lines = capsys.readouterr().err.splitlines()
@@ -123,7 +123,7 @@ def test_ingest_records_runs_in_the_default_home_and_writes_a_log(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     result = subprocess.run([sys.executable, "-m", "instructie_assets.cli", "ingest-wikidata", "--wikidata", SAMPLE_WIKIDATA,
-                             "--db", "data/shard.duckdb", "--workers", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+                             "--db", "data/shard", "--workers", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     home = tmp_path / ".dagster_home"
     assert (home / "dagster.yaml").read_text() == (Path(cli.RESOURCE_DIR) / "dagster.yaml").read_text()
@@ -141,7 +141,7 @@ def test_a_failed_run_prints_one_line_and_where_the_log_is(tmp_path):
     bad.write_text('[\n{"id":"Q1"},\n{"id": oops},\n]\n')
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     result = subprocess.run([sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", EN, "--wikidata", str(bad),
-                             "--db", "data/db.duckdb", "--out", "data/out"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+                             "--db", "data/lake", "--out", "data/out"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 2, result.stderr
@@ -150,9 +150,11 @@ def test_a_failed_run_prints_one_line_and_where_the_log_is(tmp_path):
     text = Path(log).read_text(encoding="utf-8")
     assert "STEP_FAILURE" in text or "failed" in text
     assert "DumpFormatError" in text and "Stack Trace" in text  # the traceback is in the file, not on the terminal
-    assert not Path(tmp_path, "data", "db.duckdb").exists() or "wikidata_labels" not in subprocess.run(
-        [sys.executable, "-c", "import duckdb,sys; print(duckdb.connect(sys.argv[1]).sql('SHOW TABLES').fetchall())", str(tmp_path / "data" / "db.duckdb")],
-        capture_output=True, text=True).stdout
+    tables = subprocess.run(
+        [sys.executable, "-c", "import sys; from instructie_assets.core.lake import lake_cursor, lake_location, table_exists; "
+         "print(table_exists(lake_cursor(lake_location(sys.argv[1])), 'wikidata_labels'))", str(tmp_path / "data" / "lake")],
+        capture_output=True, text=True)
+    assert tables.stdout.strip() == "False", tables.stderr  # the failed ingest left no table behind
 
 
 def test_doctor_on_the_sample_and_on_a_wiki_we_do_not_build(tmp_path, capsys, monkeypatch):
@@ -174,3 +176,15 @@ def test_doctor_on_the_sample_and_on_a_wiki_we_do_not_build(tmp_path, capsys, mo
     out = capsys.readouterr().out
     assert "missing  wikipedia" in out and "a dewiki dump" in out and "missing  wikidata" in out and "no such file" in out
     assert "missing  NER model" in out and out.splitlines()[-1].startswith("3 missing")
+
+    # the lake target: an existing one is opened; a PostgreSQL catalog that does not answer is missing, in one line
+    from instructie_assets.core.preflight import check_lake
+
+    assert check_lake(str(tmp_path / "lake")) == []
+    cli.main(["doctor", "--db", str(tmp_path / "lake")])
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith(("ok       database", "missing  database"))]
+    assert line.startswith(f"ok       database       {tmp_path / 'lake'}: DuckLake, SQLite catalog") and "opens and is writable" in line
+    assert cli.main(["doctor", "--db", "postgres:dbname=x host=127.0.0.1 port=9 password=pw connect_timeout=2",
+                     "--data-path", str(tmp_path / "shared")]) == 1
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if "database" in x]
+    assert line.startswith("missing  database       cannot open the lake postgres:") and "pw" not in line and "Connection refused" in line

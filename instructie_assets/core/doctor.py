@@ -9,6 +9,7 @@ existing lake is opened and probed with a file that is removed again.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,8 +148,8 @@ def lake_finding(db: str, data_path: str = "") -> Finding:
     if location.embedded and not os.path.isfile(os.path.join(location.directory, "catalog.sqlite")):
         return Finding("ok", "database", f"{db}: a DuckLake directory (catalog.sqlite + data/), created by the first build/demo")
     problems = check_writable(location)
-    if problems:
-        return Finding("missing", "database", problems[0])
+    if problems:  # DuckDB's own wording of the cause, in parentheses after ours, would fill the screen
+        return Finding("missing", "database", re.sub(r" \(\w+ Error: .*$", "", problems[0]))
     kind = "DuckLake, SQLite catalog + Parquet under data/" if location.embedded else "DuckLake, PostgreSQL catalog"
     return Finding("ok", "database", f"{location.describe()}: {kind}, opens and is writable")
 

@@ -281,7 +281,7 @@ def check_build(
     """Everything `instructie build` can check before it starts: the project files, the themes and
     languages asked for, every dump (exists, readable, format, a Wikipedia we build), the gold
     files, the database and the export directory. Languages default to those of the dumps given.
-    The lake is opened (and an embedded one created) only when nothing else is wrong."""
+    The lake itself is not opened here: the caller calls `check_lake` once nothing else is wrong."""
     schemas, problems = check_project_files(schema_dir, resource_dir)
     theme_keys = list(schemas)
     if themes and schemas:
@@ -319,6 +319,4 @@ def check_build(
             if lang not in have:
                 problems.append(Problem("--language", f"{lang}: no --wikipedia dump of {lang}wiki given (given: "
                                                       f"{', '.join(f'{x}wiki' for x in have) or 'none'})"))
-    if not problems:
-        problems += check_lake(db, data_path, needs_table="wikidata_labels" if skip_wikidata else "")
     return BuildPlan(themes=theme_keys, languages=langs, dump_languages=dump_languages, problems=problems)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from instructie_assets.core.preflight import (
-    check_build, check_database_target, check_model_option, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir,
+    check_build, check_database_target, check_lake, check_model_option, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir,
     resolve_languages, resolve_themes,
 )
 from instructie_assets.core.schemas import load_project_config
@@ -98,9 +98,31 @@ def test_targets(tmp_path):
     assert "is a file, so the directory cannot be created" in str(check_writable_dir(str(a_file / "out"), "--out"))
     assert check_writable_dir(str(tmp_path / "new" / "deeper"), "--out") is None
     assert "GB needed" in str(check_writable_dir(str(tmp_path), "--out", need_bytes=1 << 62))
-    assert "is a directory, not a database file" in str(check_database_target(str(tmp_path)))
-    assert "no such database" in str(check_database_target(str(tmp_path / "x.duckdb"), must_exist=True))
-    assert check_database_target(str(tmp_path / "data" / "x.duckdb")) is None
+    # --db names a lake directory: a file there (an old DuckDB database) is refused, a new directory is fine
+    assert "is a file; the database is now a DuckLake directory" in str(check_database_target(str(a_file)))
+    assert "no such database" in str(check_database_target(str(tmp_path / "lake"), must_exist=True))
+    assert check_database_target(str(tmp_path / "data" / "lake")) is None
+    assert "is a file, so the directory cannot be created" in str(check_database_target(str(a_file / "lake")))
+    assert not (tmp_path / "data").exists()  # checked, not created
+    # a PostgreSQL catalog needs a shared data path
+    assert "needs a shared data path" in str(check_database_target("postgres:dbname=x host=127.0.0.1", data_path=""))
+    assert check_database_target("postgres:dbname=x host=127.0.0.1", data_path=str(tmp_path / "shared")) is None
+
+
+def test_the_lake_opens_only_when_checked_last(tmp_path):
+    """check_lake creates an embedded lake and says when it lacks a table a command needs; check_build
+    leaves the lake alone (the command line calls check_lake once nothing else is wrong)."""
+    assert check_lake(str(tmp_path / "lake")) == []
+    assert (tmp_path / "lake" / "catalog.sqlite").is_file()
+    assert check_database_target(str(tmp_path / "lake"), must_exist=True) is None
+    (problem,) = check_lake(str(tmp_path / "lake"), needs_table="wikidata_labels")
+    assert str(problem) == f"--db: {tmp_path / 'lake'}: holds no table wikidata_labels (build or ingest into it first)"
+    plan = check_build([EN], SAMPLE_WIKIDATA, str(tmp_path / "other"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR)
+    assert plan.problems == [] and not (tmp_path / "other").exists()
+    # a PostgreSQL catalog that is not there: one line naming it, the password never printed
+    (problem,) = check_lake("postgres:dbname=x host=127.0.0.1 port=9 password=secret connect_timeout=2", str(tmp_path / "shared"))
+    assert problem.option == "--db" and "cannot open the lake postgres:" in problem.message and "secret" not in problem.message
+    assert "\n" not in problem.message
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere")
@@ -124,25 +146,25 @@ def test_broken_project_files_name_the_file(tmp_path):
 
 
 def test_check_build_reports_every_problem_at_once(tmp_path):
-    plan = check_build([EN, relabelled_dump(tmp_path, "dewiki"), str(tmp_path / "nope.xml.bz2")], EN, str(tmp_path / "db.duckdb"),
+    plan = check_build([EN, relabelled_dump(tmp_path, "dewiki"), str(tmp_path / "nope.xml.bz2")], EN, str(tmp_path / "lake"),
                        str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, themes=["Persn"], languages=["fr"], gold=[str(tmp_path / "gold.jsonl")])
     options = [p.option for p in plan.problems]
     assert options == ["--theme", "--language", "--wikipedia", "--wikipedia", "--wikidata", "--gold"], plan.problems
 
 
 def test_check_build_resolves_what_it_will_build(tmp_path):
-    plan = check_build([EN, ZH], SAMPLE_WIKIDATA, str(tmp_path / "db.duckdb"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR)
+    plan = check_build([EN, ZH], SAMPLE_WIKIDATA, str(tmp_path / "lake"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR)
     assert plan.problems == [] and plan.languages == ["en", "zh"] and len(plan.themes) == 12
     assert plan.dump_languages == {EN: "en", ZH: "zh"}
-    plan = check_build([EN], SAMPLE_WIKIDATA, str(tmp_path / "db.duckdb"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, themes=["人物"])
+    plan = check_build([EN], SAMPLE_WIKIDATA, str(tmp_path / "lake"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, themes=["人物"])
     assert plan.problems == [] and plan.languages == ["en"] and plan.themes == ["person"]
     # a language no dump holds is a missing dump, not a silent skip
-    plan = check_build([EN], SAMPLE_WIKIDATA, str(tmp_path / "db.duckdb"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, languages=["zh"])
+    plan = check_build([EN], SAMPLE_WIKIDATA, str(tmp_path / "lake"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, languages=["zh"])
     assert [str(p) for p in plan.problems] == ["--language: zh: no --wikipedia dump of zhwiki given (given: enwiki)"]
-    plan = check_build([EN, EN], SAMPLE_WIKIDATA, str(tmp_path / "db.duckdb"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR)
+    plan = check_build([EN, EN], SAMPLE_WIKIDATA, str(tmp_path / "lake"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR)
     assert [p.option for p in plan.problems] == ["--wikipedia"] and "given twice" in str(plan.problems[0])
     # --skip-wikidata: the Wikidata path is not read, the database must exist
-    plan = check_build([EN], "ignored", str(tmp_path / "db.duckdb"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, skip_wikidata=True)
+    plan = check_build([EN], "ignored", str(tmp_path / "lake"), str(tmp_path / "out"), SCHEMA_DIR, RESOURCE_DIR, skip_wikidata=True)
     assert [p.option for p in plan.problems] == ["--db"]
 
 
