@@ -13,7 +13,19 @@ from instructie_assets.clients import DuckLakeResource, DumpSources, ExportSetti
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ASSETS = dg.load_assets_from_modules([dumps, stages, exports, theme_training])
-JOBS = [theme_training.train_theme_classifier_job, articles_job, stages_job, outputs_job, card_job]
+# The phases `instructie build` / `demo` run (runner.py), as jobs, so their runs carry these names in the UI
+# and can be launched again from it; the Wikipedia readers and the card run as refresh_articles and
+# refresh_dataset_card.
+ingest_wikidata_job = dg.define_asset_job(
+    "ingest_wikidata", selection=["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims"],
+    description="One shard of the Wikidata dump into the narrow Wikidata tables.")
+paragraphs_job = dg.define_asset_job(
+    "build_paragraphs", selection=["paragraphs"], description="The paragraphs of one theme x language partition (every partition's first, before its stages).")
+partition_stages_job = dg.define_asset_job(
+    "build_partition", selection=["entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"],
+    description="Every stage after paragraphs of one theme x language partition, with its asset checks.")
+JOBS = [theme_training.train_theme_classifier_job, articles_job, stages_job, outputs_job, card_job,
+        ingest_wikidata_job, paragraphs_job, partition_stages_job]
 
 
 def build_resources(

@@ -11,12 +11,16 @@ from tqdm import tqdm
 from instructie_assets.core.lake import lake_cursor, lake_location, table_exists
 from instructie_assets.core.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
-from instructie_assets.definitions import ASSETS, build_resources
+from instructie_assets.definitions import ASSETS, build_resources, ingest_wikidata_job, paragraphs_job, partition_stages_job
+from instructie_assets.assets.theme_training import train_theme_classifier_job
+from instructie_assets.sensors import articles_job, card_job
 from instructie_assets.partitions import THEMES, shard_keys, theme_language_key
 
 WIKIDATA_KEYS = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims"]
 LANGUAGE_KEYS = ["articles", "wikipedia_redirects"]
 STAGE_KEYS = ["entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"]
+WIKIDATA_JOB, LANGUAGE_JOB, PARAGRAPHS_JOB, STAGES_JOB, CARD_JOB = (
+    ingest_wikidata_job, articles_job, paragraphs_job, partition_stages_job, card_job)
 
 
 class BuildError(RuntimeError):
@@ -85,11 +89,17 @@ def _raise_on_failure(result, what: str) -> None:
     raise BuildError(f"run for {what} failed")
 
 
-def _run(selection: list[str], resources: dict, instance, partition_key=None, log_level: str = "WARNING") -> list[CheckOutcome]:
-    result = dg.materialize(
-        ASSETS, selection=selection, resources=resources, instance=instance, partition_key=partition_key,
-        raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+def _execute(job, resources: dict, instance, run_config: dict, partition_key=None):
+    """`job` (a job of definitions.py) executed in this process with `resources`: as `dg.materialize`,
+    but the run carries the job's name instead of `__ephemeral_asset_job__`."""
+    defs = dg.Definitions(assets=ASSETS, jobs=[job], resources=resources)
+    return defs.resolve_job_def(job.name).execute_in_process(
+        run_config=run_config, instance=instance, partition_key=partition_key, raise_on_error=False)
+
+
+def _run(job, resources: dict, instance, partition_key=None, log_level: str = "WARNING") -> list[CheckOutcome]:
+    """One run of `job`; its asset check outcomes (a failed ERROR check is a BuildError)."""
+    result = _execute(job, resources, instance, {"loggers": {"console": {"config": {"log_level": log_level}}}}, partition_key)
     _raise_on_failure(result, str(partition_key or "unpartitioned"))
     outcomes = [
         CheckOutcome(str(partition_key), e.check_name, e.passed, e.severity.value, {k: v.value for k, v in e.metadata.items()})
@@ -117,18 +127,18 @@ def _build(options: BuildOptions, resources: dict, languages: list[str], keys: l
     instance = _instance()
     if not options.skip_wikidata:
         for key in shard_keys():
-            _run(WIKIDATA_KEYS, resources, instance, partition_key=key, log_level=options.log_level)
+            _run(WIKIDATA_JOB, resources, instance, partition_key=key, log_level=options.log_level)
     for lang in languages:
-        _run(LANGUAGE_KEYS, resources, instance, partition_key=lang, log_level=options.log_level)
+        _run(LANGUAGE_JOB, resources, instance, partition_key=lang, log_level=options.log_level)
     if options.stop_after == "dumps":
         return []
     # paragraphs of every partition first: instruction_splits keeps each text once across partitions
     for theme, lang in tqdm(keys, desc="paragraphs", disable=not progress):
-        _run(["paragraphs"], resources, instance, partition_key=theme_language_key(theme, lang), log_level=options.log_level)
+        _run(PARAGRAPHS_JOB, resources, instance, partition_key=theme_language_key(theme, lang), log_level=options.log_level)
     outcomes = []
     for theme, lang in tqdm(keys, desc="partitions", disable=not progress):
-        outcomes += _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang), log_level=options.log_level)
-    outcomes += _run(["dataset_card"], resources, instance, log_level=options.log_level)
+        outcomes += _run(STAGES_JOB, resources, instance, partition_key=theme_language_key(theme, lang), log_level=options.log_level)
+    outcomes += _run(CARD_JOB, resources, instance, log_level=options.log_level)
     return outcomes
 
 
@@ -138,20 +148,16 @@ def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
     if shard not in shard_keys():
         raise BuildError(f"shard {shard} is not a partition here (INSTRUCTIE_WIKIDATA_SHARDS gives {', '.join(shard_keys())})")
     with _locked(options, [f"wikidata-{shard}"]):
-        _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard, log_level=options.log_level)
+        _run(WIKIDATA_JOB, _resources(options), _instance(), partition_key=shard, log_level=options.log_level)
 
 
 def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
                            device: str = "auto") -> dict:
     """Materialize the training set and the fine-tuned classifier on an already built database."""
-    result = dg.materialize(
-        ASSETS, selection=["theme_training_set", "theme_classifier_model"], resources=_resources(options), instance=_instance(),
-        raise_on_error=False,
-        run_config={"ops": {
-            "theme_training_set": {"config": {"size": size, "data_dir": data_dir}},
-            "theme_classifier_model": {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs, "device": device}},
-        }, "loggers": {"console": {"config": {"log_level": options.log_level}}}},
-    )
+    result = _execute(train_theme_classifier_job, _resources(options), _instance(), {"ops": {
+        "theme_training_set": {"config": {"size": size, "data_dir": data_dir}},
+        "theme_classifier_model": {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs, "device": device}},
+    }, "loggers": {"console": {"config": {"log_level": options.log_level}}}})
     _raise_on_failure(result, "theme classifier training")
     materialization = result.asset_materializations_for_node("theme_classifier_model")[0]
     return {k: v.value for k, v in materialization.metadata.items()}

@@ -129,7 +129,7 @@ def test_ingest_records_runs_in_the_default_home_and_writes_a_log(tmp_path):
     assert (home / "dagster.yaml").read_text() == (Path(cli.RESOURCE_DIR) / "dagster.yaml").read_text()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         (run,) = instance.get_runs()
-        assert run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == "0-of-1"
+        assert run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == "0-of-1" and run.job_name == "ingest_wikidata"
     assert " - dagster - " not in result.stderr and "Warning" not in result.stderr and "Telemetry" not in result.stderr
     (log,) = [line.split(maxsplit=1)[1] for line in result.stdout.splitlines() if line.startswith("log:")]
     assert Path(tmp_path, log).parent == tmp_path / "data" / "logs"

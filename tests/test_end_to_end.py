@@ -57,6 +57,10 @@ def test_the_ui_shows_what_the_demo_built(built):
     env = {"DAGSTER_HOME": str(built.home), "INSTRUCTIE_DB": built.db, "INSTRUCTIE_EXPORT_DIR": built.out_dir}
     with running_webserver(env) as port:
         data = graphql(port, query)
+        runs = graphql(port, "{ runsOrError { ... on Runs { results { pipelineName status } } } }")["data"]["runsOrError"]["results"]
+    # runs carry the names of the jobs they ran (definitions.py), none __ephemeral_asset_job__
+    assert {r["pipelineName"] for r in runs} == {"ingest_wikidata", "refresh_articles", "build_paragraphs", "build_partition", "refresh_dataset_card"}
+    assert {r["status"] for r in runs} == {"SUCCESS"} and len(runs) == 1 + 2 + 24 + 24 + 1
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["data"]["assetNodes"]}
     for key in ("paragraphs", "entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"):
         assert nodes[key]["partitionStats"] == {"numMaterialized": 24, "numPartitions": 24, "numFailed": 0}, key
