@@ -74,7 +74,7 @@ def test_the_ui_shows_what_the_demo_built(built):
     assert card["assetChecksOrError"]["checks"][0]["executionForLatestMaterialization"]["status"] == "SUCCEEDED"
 
 
-def test_every_card_config_loads(built):
+def test_every_card_config_loads(built, tmp_path):
     """Each config of the card's YAML loads with `datasets.load_dataset(<export dir>, config)`, each split
     with as many rows as its files hold; empty splits are left out, so none fails."""
     import yaml
@@ -86,7 +86,9 @@ def test_every_card_config_loads(built):
     configs = {c["config_name"]: c["data_files"] for c in header["configs"]}
     assert set(configs) == {"en", "zh", "en-instructions", "zh-instructions"}
     for name, files in configs.items():
-        loaded = datasets.load_dataset(str(out), name)
+        # a cache of the test's own: datasets keys a local folder's cache by its name (`exports`) and the
+        # config, not its path, so ~/.cache would hand back another export's rows
+        loaded = datasets.load_dataset(str(out), name, cache_dir=str(tmp_path / "hf-datasets"))
         assert set(loaded) == {f["split"] for f in files}
         for f in files:
             rows = sum(1 for path in out.glob(f["path"]) for _ in path.open(encoding="utf-8"))
