@@ -47,7 +47,7 @@ def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckd
                                        what=f"writing the Wikidata tables (shard {context.partition_key}) to {duckdb.location().describe()}")
             writer.begin()
             try:
-                writer.write_parquet({name: staged_parquet(staging / "blocks", name) for name in TABLE_SCHEMAS})
+                writer.add_files({name: staged_parquet(staging / "blocks", name) for name in TABLE_SCHEMAS})
                 writer.commit()
             except BaseException:
                 writer.abort()

@@ -72,6 +72,7 @@ TABLE_SCHEMAS = {
     "wikidata_time_claims": TIME_CLAIM_SCHEMA,
     "wikidata_quantity_claims": QUANTITY_CLAIM_SCHEMA,
 }
+SHARD_COLUMN = "shard"  # written into every staged file (the shard number k), so the files are whole rows of the tables
 BLOCK_BYTES = 8 << 20
 FILE_ROWS = 1_000_000  # rows a worker gathers per table (as Arrow frames, ~40 MB) before writing them as one Parquet file
 WORKER_ENV = {"POLARS_MAX_THREADS": "1"}  # one process per core already: no thread pools competing inside them
@@ -542,7 +543,8 @@ class BlockDecoder:
                 directory = self.out_dir / name
                 directory.mkdir(parents=True, exist_ok=True)
                 tmp = directory / f"part-{self.index:03d}-{self.files:05d}.parquet.tmp"
-                pl.concat(self.frames[name], rechunk=False).write_parquet(tmp, compression="snappy")
+                frame = pl.concat(self.frames[name], rechunk=False).with_columns(pl.lit(self.shard[0], pl.Int32).alias(SHARD_COLUMN))
+                frame.write_parquet(tmp, compression="snappy")
                 tmp.rename(tmp.with_suffix(""))
                 self.files += 1
                 self.written[name] += self.held[name]
@@ -659,7 +661,8 @@ def ingest_wikidata(
     progress: Callable[[int, int], None] | None = None,
     block_bytes: int = BLOCK_BYTES,
 ) -> IngestStats:
-    """Stream a dump into Parquet files under `out_dir/<table>/` (one per worker and table; emptied first).
+    """Stream a dump into Parquet files under `out_dir/<table>/` (one per worker and table; emptied first),
+    each holding the table's columns and SHARD_COLUMN = k: whole rows, which the lake can take as they are.
 
     `shard=(k, n)` keeps the entity lines whose line number is k modulo n. `workers` processes decode
     and write (0: one per core; 1: this process, as for a dump of less than two blocks). `progress` gets (entities so far, decompressed bytes
@@ -771,7 +774,7 @@ def read_wikidata_dump(path: str | Path, tolerant: bool = False, workers: int = 
     with tempfile.TemporaryDirectory(prefix="wikidata-") as tmp:
         stats = ingest_wikidata(path, tmp, shard=shard, workers=workers, tolerant=tolerant, block_bytes=block_bytes)
         frames = {
-            k: pl.read_parquet(files) if (files := staged_parquet(tmp, k)) else pl.DataFrame(schema=TABLE_SCHEMAS[k])
+            k: pl.read_parquet(files, columns=list(TABLE_SCHEMAS[k])) if (files := staged_parquet(tmp, k)) else pl.DataFrame(schema=TABLE_SCHEMAS[k])
             for k in TABLE_SCHEMAS
         }
     return WikidataTables(*(frames[k].rows() for k in TABLE_SCHEMAS), stats=stats)
