@@ -3,7 +3,9 @@
 `replace_partition` swaps one partition of a table in one transaction (delete its rows, insert the new
 ones). `StagedTableWriter` does the same for streamed batches of several tables: the batches go to
 Parquet files in a staging directory private to the run; `commit` swaps them in within one
-transaction (for each table: delete the key's old rows, insert the staged ones). A run that fails or is
+transaction (for each table: delete the key's old rows, insert the staged ones; staged files that hold
+whole rows, the key column included, are taken by a DuckLake as its data files instead, moved and
+registered with `ducklake_add_data_files`, not read again). A run that fails or is
 killed before the commit leaves the previous rows untouched. Commits that conflict with other writers
 are run again (`core.lake.write_transaction`). Neither replaces rows with nothing unless asked to
 (`allow_empty`): an empty result where rows exist is far more often a broken input than the truth.

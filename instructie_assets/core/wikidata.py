@@ -17,7 +17,8 @@ file that is not an archive) fails with the file, line and byte, or with `tolera
 The parent process decompresses the dump into shared memory blocks of whole lines (8 MB); worker
 processes (one per core) decode them, gather each table's rows as Arrow frames and write them as a
 Parquet file every FILE_ROWS rows, so the parent never touches a row and decompression overlaps
-decoding; DuckDB then loads the files in one parallel scan. `shard=(k, n)` keeps the entity lines whose line number is k modulo n: n machines
+decoding. Each file holds whole rows of its table (the `shard` column included), so the lake takes
+the files as its own data files at the commit, unread (`StagedTableWriter.add_files`). `shard=(k, n)` keeps the entity lines whose line number is k modulo n: n machines
 each parse a part, and the union of their rows equals a single run.
 """
 
