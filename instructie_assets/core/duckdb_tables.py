@@ -281,9 +281,10 @@ class _DataFileMove:
         self._done: list[tuple[str, str]] = []  # (staged, moved)
 
     def _table_directories(self) -> dict[str, str] | None:
+        if not any(self.files.values()):
+            return None
         (database,) = self.conn.execute("SELECT current_database()").fetchone()
-        if not any(self.files.values()) or database not in {d for (d,) in self.conn.execute(
-                "SELECT database_name FROM duckdb_databases() WHERE type = 'ducklake'").fetchall()}:
+        if database not in {d for (d,) in self.conn.execute("SELECT database_name FROM duckdb_databases() WHERE type = 'ducklake'").fetchall()}:
             return None
         (data_path,) = self.conn.execute(f"SELECT data_path FROM ducklake_settings('{_ident(database)}')").fetchone()
         if not data_path or "://" in data_path:
@@ -328,10 +329,22 @@ class _DataFileMove:
                     self._done.append((staged, target))
                     self.moved.setdefault(name, []).append(target)
         except OSError as exc:
-            self.move_back()
+            self.move_back(check_catalog=False)
             raise storage_error(exc, "moving the staged files into the lake") from exc
 
-    def move_back(self) -> None:
+    def move_back(self, check_catalog: bool = True) -> None:
+        """Back to staging, after a commit that failed. Where the catalog cannot say the commit did not
+        happen (a COMMIT lost with its connection may have gone through), the files stay: an orphan is
+        harmless, a data file missing from a committed snapshot is not."""
+        if check_catalog and self._done:
+            targets = {os.path.realpath(t) for _, t in self._done}
+            try:
+                listed = {os.path.realpath(f) for name in self.moved for (f,) in self.conn.execute(
+                    "SELECT data_file FROM ducklake_list_files(?, ?, schema => ?)", [self.database, name, self.schema]).fetchall()}
+            except duckdb.Error:
+                return
+            if listed & targets:
+                return
         for staged, target in reversed(self._done):
             try:
                 os.rename(target, staged)

@@ -262,6 +262,31 @@ def test_whole_row_files_become_the_lakes_data_files_in_one_transaction(tmp_path
     copied.close()
 
 
+def test_whole_row_files_stay_when_a_lost_commit_answer_hides_a_commit_that_went_through(tmp_path):
+    class CommitAnswerLost:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            result = self.conn.execute(sql, *args)
+            if sql == "COMMIT":
+                raise duckdb.IOException("connection to the catalog lost")
+            return result
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    conn = open_lake(lake_location(str(tmp_path / "lake")))
+    files = _whole_files(tmp_path / "staging", "labels", [pl.DataFrame({"qid": ["Q1"], "shard": [0]}, schema={"qid": pl.String, "shard": pl.Int32})])
+    writer = StagedTableWriter(CommitAnswerLost(conn), {"labels": {"qid": pl.String}}, "shard", 0)
+    writer.add_files({"labels": files})
+    with pytest.raises(duckdb.IOException, match="connection to the catalog lost"):
+        writer.commit()
+    assert rows(conn, "SELECT qid, shard FROM main.labels") == [("Q1", 0)]  # committed, and its data file is still there
+    assert not Path(files[0]).exists()
+    conn.close()
+
+
 def test_whole_row_files_into_a_plain_database_are_inserted(tmp_path):
     conn = duckdb.connect()
     files = _whole_files(tmp_path, "labels", [pl.DataFrame({"qid": ["Q1"], "shard": [3]}, schema={"qid": pl.String, "shard": pl.Int32})])
