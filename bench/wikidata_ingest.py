@@ -2,10 +2,11 @@
 dict-walking extraction of the same fields, on a generated .json.gz dump of realistic entities.
 
 Ours is the real path: the parent decompresses into shared memory blocks, worker processes (one per
-core) decode them and write Parquet, DuckDB loads the staged tables and swaps them in. Gate:
+core) decode them and write Parquet, the lake takes those files as its data files in the swap
+transaction (staged in the lake's own staging directory, as a build does). Gate:
 identical rows in all five tables. Also printed: where the time of one entity goes (CPU microseconds
 per entity, summed over the processes: decompression, hand-off, JSON decode, row building, Chinese
-conversion, Parquet write, DuckDB load), the single-process ratio, and the projected hours for the
+conversion, Parquet write, DuckDB load: the lake commit), the single-process ratio, and the projected hours for the
 full dump (110 M entities) on this machine and on 16 cores.
 """
 
