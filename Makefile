@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench dev clean install
+.PHONY: demo test test-fast bench dev clean install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The quick loop: every test but those marked slow (the whole graph on the sample, daemon, webserver, training).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 # Benchmarks: one `BENCH <name> ratio=... gate=...` line each; exits non-zero if a gate fails.
 bench: $(STAMP)

@@ -24,8 +24,8 @@ import pandas  # noqa: F401  the duckdb client imports it at a process's first b
 from bench.common import machine, report
 from bench.generate import write_wikidata_dump
 from instructie_assets.core.chinese import to_simplified
-from instructie_assets.core.duckdb_tables import StagedTableWriter
-from instructie_assets.core.lake import lake_location, open_lake
+from instructie_assets.storage.duckdb_tables import StagedTableWriter
+from instructie_assets.storage.lake import lake_location, open_lake
 from instructie_assets.core.wikidata import _ENTITY, SITES, TABLE_SCHEMAS, ZH_FALLBACK, ingest_wikidata, staged_parquet
 
 CACHE = Path(__file__).resolve().parent / ".cache"

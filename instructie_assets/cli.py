@@ -22,14 +22,13 @@ def _ingest(args: argparse.Namespace) -> int:
     from instructie_assets.partitions import parse_shard
 
     try:
-        _, n = parse_shard(args.shard)
+        parse_shard(args.shard)
     except ValueError as exc:
         print(f"instructie: {exc}", file=sys.stderr)
         return 2
-    os.environ["INSTRUCTIE_WIKIDATA_SHARDS"] = str(n)  # before the definitions are imported
     from instructie_assets.runner import BuildError, BuildOptions, ingest_wikidata_shard
 
-    from instructie_assets.core.run_locks import LockHeldError
+    from instructie_assets.storage.run_locks import LockHeldError
 
     options = BuildOptions(wikipedia=[], wikidata=args.wikidata, db=args.db, out_dir=os.devnull, tolerant=args.tolerant, workers=args.workers,
                            **_storage_options(args))
@@ -60,8 +59,8 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True)
 def _merge(args: argparse.Namespace) -> int:
     import duckdb
 
-    from instructie_assets.core.duckdb_tables import merge_shard_databases
-    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
+    from instructie_assets.storage.duckdb_tables import merge_shard_databases
+    from instructie_assets.storage.lake import StorageError, lake_cursor, lake_location
     from instructie_assets.core.wikidata import TABLE_SCHEMAS
 
     try:
@@ -83,7 +82,7 @@ def _merge(args: argparse.Namespace) -> int:
 def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
+    from instructie_assets.storage.lake import StorageError, lake_cursor, lake_location
 
     try:
         conn = lake_cursor(lake_location(args.db, args.data_path))
@@ -238,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train-theme-classifier":
         return _train(args)
 
-    from instructie_assets.core.lake import StorageError
-    from instructie_assets.core.run_locks import LockHeldError
+    from instructie_assets.storage.lake import StorageError
+    from instructie_assets.storage.run_locks import LockHeldError
     from instructie_assets.runner import BuildError, BuildOptions, build, summary, theme_changes
 
     if args.command == "demo":

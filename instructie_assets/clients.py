@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import dagster as dg
+import polars as pl
 
-from instructie_assets.core.duckdb_tables import private_staging
-from instructie_assets.core.lake import LakeLocation, lake_cursor, lake_location
+from instructie_assets.core.articles import REDIRECT_SCHEMA
+from instructie_assets.core.knowledge import InMemoryWikidata, WikidataLookups
+from instructie_assets.storage.duckdb_tables import private_staging
+from instructie_assets.storage.lake import LakeLocation, lake_cursor, lake_location
 from instructie_assets.core.models import ModelLoadError
 from instructie_assets.core.ner import NerModel, TransformersNer
 from instructie_assets.core.nli import DEFAULT_NLI_MODEL, LexicalNli, NliModel, NliTemplates, TransformersNli, load_nli_templates
 from instructie_assets.core.schemas import ProjectConfig, load_project_config
 from instructie_assets.core.theme_classifier import ThemeClassifier, TransformersThemeClassifier
+from instructie_assets.core.wikidata import TABLE_SCHEMAS
 from instructie_assets.core.wikitext import dump_language
+from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
 
 class DuckLakeResource(dg.ConfigurableResource):
-    """The tables: a DuckLake queried with DuckDB (`core/lake.py`). `db` is a directory (the embedded
+    """The tables: a DuckLake queried with DuckDB (`storage/lake.py`). `db` is a directory (the embedded
     lake: SQLite catalog + Parquet files) or `postgres:<connection string>` with a shared `data_path`
     (a directory every machine mounts, or s3://bucket/prefix/). `allow_empty` lets a run replace
     non-empty tables or partitions with empty ones (refused otherwise)."""
@@ -58,6 +65,58 @@ class DumpSources(dg.ConfigurableResource):
 
     def wikipedia_for(self, language: str) -> list[str]:
         return [p for p in self.wikipedia if dump_language(p) == language]
+
+
+class WikidataSource(dg.ConfigurableResource):
+    """Where the stages look Wikidata up: `lookups()` gives a `core.knowledge.WikidataLookups` for the
+    length of a `with` block. Real: `DuckDBWikidata`; for tests: `InMemoryWikidataSource`."""
+
+    @contextmanager
+    def lookups(self) -> Iterator[WikidataLookups]:
+        raise NotImplementedError(f"{type(self).__name__} does not say where Wikidata is")
+        yield
+
+
+class DuckDBWikidataSource(WikidataSource):
+    """The ingested `wikidata_*` tables and `wikipedia_redirects`, queried on a cursor of `duckdb`
+    (the lake the run writes)."""
+
+    duckdb: DuckLakeResource
+
+    @contextmanager
+    def lookups(self) -> Iterator[WikidataLookups]:
+        with self.duckdb.get_connection() as conn:
+            yield DuckDBWikidata(conn)
+
+
+class InMemoryWikidataSource(WikidataSource):
+    """The same tables held in memory (`core.knowledge.InMemoryWikidata`), read from `tables_dir`:
+    `<table>.parquet` for each Wikidata table (TABLE_SCHEMAS; a missing one is empty) and
+    `wikipedia_redirects.parquet`. For the one-asset tests and small corpora without a database."""
+
+    tables_dir: str
+
+    @contextmanager
+    def lookups(self) -> Iterator[WikidataLookups]:
+        directory = Path(self.tables_dir)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"{directory}: no such directory of Wikidata tables")
+        tables = {name: pl.read_parquet(directory / f"{name}.parquet") for name in TABLE_SCHEMAS if (directory / f"{name}.parquet").exists()}
+        redirects = directory / "wikipedia_redirects.parquet"
+        yield InMemoryWikidata(tables, pl.read_parquet(redirects) if redirects.exists() else pl.DataFrame(schema=REDIRECT_SCHEMA))
+
+    @staticmethod
+    def write_tables(directory: str | Path, tables: dict[str, pl.DataFrame], redirects: pl.DataFrame | None = None) -> str:
+        """Write frames of the ingested tables (and the redirects) where `tables_dir` reads them."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            if name not in TABLE_SCHEMAS:
+                raise ValueError(f"{name}: not a Wikidata table ({', '.join(TABLE_SCHEMAS)})")
+            frame.write_parquet(directory / f"{name}.parquet")
+        if redirects is not None:
+            redirects.write_parquet(directory / "wikipedia_redirects.parquet")
+        return str(directory)
 
 
 class ProjectFiles(dg.ConfigurableResource):
@@ -124,13 +183,11 @@ class ThemeClassifierSettings(ModelSettings):
     no theme, `override` classifies every article, `per_paragraph` classifies each paragraph (and
     lets paragraphs of any article into the theme they are classified as)."""
 
-    mode: str = "fallback"
+    mode: Literal["fallback", "override", "per_paragraph"] = "fallback"
     min_score: float = 0.5
     max_length: int = 256
 
     def load(self, schemas: dict) -> tuple[ThemeClassifier | None, str]:
-        if self.mode not in ("fallback", "override", "per_paragraph"):
-            raise ValueError(f"ThemeClassifierSettings.mode must be fallback, override or per_paragraph, not {self.mode!r}")
         names = {k: {s.cate_en, s.cate_zh, s.name_en, s.name_zh} for k, s in schemas.items()}
         return self._load(lambda: TransformersThemeClassifier(self.model, names, self.device, self.batch_size, self.max_length), "theme classifier")
 

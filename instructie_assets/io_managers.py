@@ -4,7 +4,7 @@ Writing a partition deletes its rows and inserts the new ones in one transaction
 between leaves the previous rows), matches columns by name, creates the table even from an empty
 frame, refuses to replace a non-empty partition with an empty one unless `allow_empty`, and runs the
 transaction again when it conflicts with another run's commit to the same table (bounded; see
-`core.lake.write_transaction`). Reading a partition selects its rows by the asset's `partition_expr`.
+`storage.lake.write_transaction`). Reading a partition selects its rows by the asset's `partition_expr`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import dagster as dg
 import polars as pl
 
 from instructie_assets.clients import DuckLakeResource
-from instructie_assets.core.duckdb_tables import replace_partition
-from instructie_assets.core.lake import table_exists
+from instructie_assets.storage.duckdb_tables import replace_partition
+from instructie_assets.storage.lake import table_exists
 
 
 def _partition_filter(partition_expr: dict[str, str] | str | None, keys: list) -> tuple[str, list]:

@@ -11,11 +11,13 @@ import pytest
 
 from instructie_assets.core.evaluation import read_jsonl, triple_prf
 from instructie_assets.core.filtering import DROP_REASONS
-from instructie_assets.core.lake import copy_lake, lake_cursor, lake_location
+from instructie_assets.storage.lake import copy_lake, lake_cursor, lake_location
 from instructie_assets.core.schemas import load_project_config
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR
 from instructie_assets.runner import BuildOptions, build, summary
+
+pytestmark = pytest.mark.slow  # the whole graph on the sample (minutes); `make test-fast` leaves it out
 
 # Floors reflect what the stages achieve now (measured: en P=0.983 R=0.867, zh P=0.983 R=0.866: head and tail in
 # one sentence by default, so facts a paragraph gives only across sentences are not kept); raise them as stages improve.
@@ -206,9 +208,14 @@ def test_theme_classifier_trains_on_the_sample_and_overrides_themes(built, tiny_
     model_dir = tmp_path / "theme-model"
     metrics = train_theme_classifier(options, tiny_nli_dir, str(model_dir), str(tmp_path / "theme-data"), size=480, epochs=2, device="cpu")
     assert metrics["train_rows"] + metrics["valid_rows"] == 48  # every KG-labelled sample paragraph (2 per theme x language)
-    assert 0.0 <= metrics["accuracy"] <= 1.0 and set(metrics["accuracy_by_theme"]) <= set(THEMES)
     schemas = load_project_config(SCHEMA_DIR, RESOURCE_DIR).schemas
     classifier = TransformersThemeClassifier(str(model_dir), {k: {s.cate_en, s.cate_zh} for k, s in schemas.items()}, device="cpu")
+    # the reported held-out accuracy is what the saved model scores on valid.jsonl, recomputed here
+    valid = read_jsonl(tmp_path / "theme-data" / "valid.jsonl")
+    assert len(valid) == metrics["valid_rows"] > 0
+    predicted = [theme for theme, _ in classifier.classify([r["text"] for r in valid])]
+    assert metrics["accuracy"] == pytest.approx(sum(p == r["label"] for p, r in zip(predicted, valid)) / len(valid))
+    assert set(metrics["accuracy_by_theme"]) == {r["label"] for r in valid}
     verdicts = classifier.classify(["Douglas Adams was an English author.", "火星是太阳系的第四颗行星。"])
     assert all(t in THEMES and 0 < s <= 1 for t, s in verdicts)
     options.theme_model, options.theme_mode, options.languages, options.themes = str(model_dir), "override", ["en"], ["person"]
@@ -294,7 +301,7 @@ def test_backfill_of_all_partitions_with_the_daemon(built, tmp_path):
     (home / "dagster.yaml").write_text(
         "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n  config:\n    max_concurrent_runs: 3\n")
     sql = ("SELECT theme, language, count(*), sum(hash(triple_id || coalesce(drop_reason, ''))) FROM main.filtered_triples GROUP BY ALL "
-           "UNION ALL SELECT theme, language, count(*), sum(hash(record_id || output || split)) FROM main.instruction_splits GROUP BY ALL ORDER BY ALL")
+           "UNION ALL SELECT theme, language, count(*), sum(hash(text_id || output || split)) FROM main.instruction_splits GROUP BY ALL ORDER BY ALL")
     before = query(db, sql)
     root = Path(__file__).resolve().parents[1]
     bin_dir = Path(sys.executable).parent

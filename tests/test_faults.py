@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from instructie_assets.core.duckdb_tables import StagedTableWriter
-from instructie_assets.core.lake import StorageError, copy_lake, lake_cursor, lake_location, open_lake
+from instructie_assets.storage.duckdb_tables import StagedTableWriter
+from instructie_assets.storage.lake import StorageError, copy_lake, lake_cursor, lake_location, open_lake
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +52,7 @@ def test_two_builds_on_one_database(built, tmp_path):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     waiting = None
     try:
-        lock = Path(db) / "locks" / "articles-en.lock"
+        lock = Path(db) / "locks" / "language-en.lock"
         wait_for(lambda: lock.exists() and lock.read_text(), what="the first build's locks")
         second = subprocess.run(dumps, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert second.returncode == 2, second.stderr
@@ -104,8 +104,8 @@ def _swap_in_subprocess(db: str, stop_before: int, marker: Path, whole_files: bo
     script = textwrap.dedent(f"""
         import sys, time
         import polars as pl
-        from instructie_assets.core.duckdb_tables import StagedTableWriter
-        from instructie_assets.core.lake import lake_location, open_lake
+        from instructie_assets.storage.duckdb_tables import StagedTableWriter
+        from instructie_assets.storage.lake import lake_location, open_lake
 
         class Stopping:
             def __init__(self, conn):
@@ -185,6 +185,7 @@ def test_kill_at_every_point_of_a_table_swap_leaves_all_old_or_all_new(tmp_path,
     assert stopped_at == ["CALL", "CREATE", "CREATE", "DELETE", adding, "DELETE", adding, "COMMIT", "committed"]
 
 
+@pytest.mark.slow  # needs the whole sample build (`built`)
 def test_kill_during_the_chart_write_keeps_the_previous_chart(built, tmp_path):
     db, out = str(tmp_path / "lake"), tmp_path / "out"
     copy_lake(built.db, db)
@@ -216,6 +217,7 @@ def _small_filesystem(path: Path, size: str) -> bool:
     return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow  # needs the whole sample build (`built`)
 def test_a_full_disk_is_reported_as_itself(built, tmp_path):
     """The lake on a filesystem that fills up during a rewrite: the build fails naming the file and
     ENOSPC (not "cannot rollback - no transaction is active"), and the tables are as they were. Where
@@ -257,7 +259,7 @@ def test_a_full_disk_is_reported_as_itself(built, tmp_path):
                         "--stop-after", "dumps", "--language", "en"], cwd=ROOT, check=True, capture_output=True, timeout=600)
         assert digest(db, DUMP_TABLES) == before
     finally:
-        from instructie_assets.core.lake import close_shared
+        from instructie_assets.storage.lake import close_shared
 
         close_shared()
         subprocess.run(["umount", "-l", str(small)], capture_output=True)

@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = """{ assetNodes { assetKey { path } partitionKeysByDimension { name partitionKeys }
   assetChecksOrError { ... on AssetChecks { checks { name } } } } }"""
@@ -28,6 +30,7 @@ def graphql(port: int, query: str) -> dict:
         return json.loads(response.read())
 
 
+@pytest.mark.slow
 def test_graphql_lists_assets_partitions_and_checks(tmp_path):
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "INSTRUCTIE_DB": str(tmp_path / "lake"), "INSTRUCTIE_EXPORT_DIR": str(tmp_path / "out")}

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from instructie_assets.core.atomic_files import TEMP_PREFIX, write_atomic
-from instructie_assets.core.instructions import SPLITS, instruction_record, instructie_record
+from instructie_assets.core.instructions import SPLITS, instruction_record, text_record
 
 
 def _jsonl(records: list[dict]):
@@ -41,10 +41,10 @@ INSTRUCTION_PARQUET = {"id": pl.String, "cate": pl.String, "instruction": pl.Str
 def write_partition_exports(records: pl.DataFrame, out_dir: str | Path, theme: str, language: str) -> dict[str, Path]:
     base = Path(out_dir) / language / theme
     written: dict[str, Path] = {}
-    rows = records.sort("record_id", "chunk").to_dicts() if records.height else []
+    rows = records.sort("text_id", "chunk").to_dicts() if records.height else []
     for split in SPLITS:
         part = [r for r in rows if r["split"] == split]
-        texts = [instructie_record(r) for r in part if r["chunk"] == 0]
+        texts = [text_record(r) for r in part if r["chunk"] == 0]
         instructions = [instruction_record(r) for r in part]
         files = {
             f"{split}.jsonl": _jsonl(texts),

@@ -96,7 +96,7 @@ def schema_reason(row: dict, schema: ThemeSchema, language: str | None = None) -
     relation = schema.relation(row["relation"])
     if relation is None:
         return "schema"
-    if row["statement_kind"] == "alias":
+    if row["statement_kind"] == "alias":  # alias pairs: the relation must take aliases; their types are checked like any triple's
         if not relation.from_aliases:
             return "schema"
     elif row["property"] not in relation.properties_for(language or row.get("language")):

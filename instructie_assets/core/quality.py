@@ -1,32 +1,62 @@
 """Quality figures of one theme x language partition of filtered triples (the asset checks' logic).
 
 Every function takes frames and returns plain numbers, so the same figures serve the asset checks,
-the tests and ad-hoc notebooks.
+the tests and ad-hoc notebooks. They are computed independently of the stage code they check (the
+schema check reads the theme schema as a table of what it allows; it never calls the filter's rules).
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from instructie_assets.core.evaluation import Counts, normalize, triple_prf
-from instructie_assets.core.filtering import DROP_REASONS, schema_reason
-from instructie_assets.core.schemas import ThemeSchema
+from instructie_assets.core.drop_reasons import TRIPLE_DROP_REASONS
+from instructie_assets.core.schemas import ANY_TYPE, LANGUAGES, ThemeSchema
+
+ALIAS_SOURCE = "<alias>"  # stands for "from the entity's aliases" where a property id would stand
 
 
 def kept(filtered: pl.DataFrame) -> pl.DataFrame:
     return filtered.filter(pl.col("drop_reason").is_null())
 
 
+def allowed_statements(schema: ThemeSchema) -> pl.DataFrame:
+    """The theme schema as a table: one row per (relation, language, source, head type, tail type) it
+    allows. `source` is a property id (the relation's properties in that language), or ALIAS_SOURCE for
+    relations fed by aliases; a type is a coarse type key or ANY_TYPE."""
+    rows = [
+        (r.name_en, language, source, head, tail)
+        for r in schema.relations
+        for language in LANGUAGES
+        for source in (*r.properties_for(language), *([ALIAS_SOURCE] if r.from_aliases else []))
+        for head in r.head_types
+        for tail in r.tail_types
+    ]
+    return pl.DataFrame(rows, schema={"relation": pl.String, "language": pl.String, "source": pl.String, "head_type": pl.String,
+                                      "tail_type": pl.String}, orient="row")
+
+
 def schema_violations(filtered: pl.DataFrame, schema: ThemeSchema) -> dict[str, int]:
-    """Kept triples that break the theme schema (relation or property not listed) or its type rules."""
-    counts = {"schema": 0, "type": 0}
-    for row in kept(filtered).to_dicts():
-        reason = schema_reason(row, schema)
-        if reason is not None:
-            counts[reason] += 1
-    return counts
+    """Kept triples that break the theme schema: `schema`, the relation or the property (in the triple's
+    language; or alias source) it came from is not listed; `type`, listed but no allowed head/tail type pair fits."""
+    allowed = allowed_statements(schema)
+    triples = kept(filtered).with_row_index("row").select(
+        "row", "relation", "language", "head_type", "tail_type",
+        pl.when(pl.col("statement_kind") == "alias").then(pl.lit(ALIAS_SOURCE)).otherwise(pl.col("property")).alias("statement_source"),
+    )
+    keys = ["relation", "language", "statement_source"]
+    allowed_keys = ["relation", "language", "source"]
+    listed = triples.join(allowed.select(allowed_keys).unique(), left_on=keys, right_on=allowed_keys, how="semi")
+    fitting = listed.join(allowed, left_on=keys, right_on=allowed_keys, suffix="_allowed").filter(
+        ((pl.col("head_type_allowed") == ANY_TYPE) | (pl.col("head_type_allowed") == pl.col("head_type")))
+        & ((pl.col("tail_type_allowed") == ANY_TYPE) | (pl.col("tail_type_allowed") == pl.col("tail_type")))
+    )["row"].n_unique()
+    return {"schema": triples.height - listed.height, "type": listed.height - fitting}
 
 
 def spans_at_offsets(filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> dict[str, float | int]:
@@ -72,7 +102,7 @@ def partition_yield(filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> Yield:
     """Triples per paragraph, drop rate by reason (of all candidates), distinct label combinations."""
     k = kept(filtered)
     n = filtered.height
-    rates = {r: (filtered.filter(pl.col("drop_reason") == r).height / n if n else 0.0) for r in DROP_REASONS}
+    rates = {r: (filtered.filter(pl.col("drop_reason") == r).height / n if n else 0.0) for r in TRIPLE_DROP_REASONS}
     combos = (
         k.group_by("paragraph_id").agg(pl.col("relation").unique().sort().str.join("|").alias("combo"))["combo"].n_unique()
         if k.height else 0
@@ -94,3 +124,34 @@ def gold_scores(filtered: pl.DataFrame, paragraphs: pl.DataFrame, gold_records: 
     gold_pids = {texts[normalize(g["text"])] for g in gold}
     predicted = [{"text": text_of[pid], "relation": rel} for pid, rel in by_paragraph.items() if pid in gold_pids]
     return triple_prf([{"text": g["text"], "relation": g.get("relation", [])} for g in gold], predicted)
+
+
+def repeated_exported_texts(out_dir: str | Path) -> dict[str, int]:
+    """Per language: texts that stand in more than one exported InstructIE record
+    (`<out>/<language>/<theme>/<split>.jsonl`), read back from the files themselves."""
+    repeated: dict[str, int] = {}
+    for language_dir in sorted(p for p in Path(out_dir).iterdir() if p.is_dir()) if Path(out_dir).is_dir() else []:
+        counts: Counter[str] = Counter()
+        for path in sorted(language_dir.glob("*/*.jsonl")):
+            if path.name.endswith(".instructions.jsonl"):
+                continue
+            with open(path, encoding="utf-8") as fh:
+                counts.update(json.loads(line)["text"] for line in fh if line.strip())
+        if counts:
+            repeated[language_dir.name] = sum(1 for n in counts.values() if n > 1)
+    return repeated
+
+
+@dataclass
+class NliCoverage:
+    eligible: int  # kept, or dropped by nli or sampling: the triples the NLI model is asked about
+    scored: int
+    mean_entailment: float | None
+
+
+def nli_coverage(filtered: pl.DataFrame) -> NliCoverage:
+    """How many of the triples that reach the NLI rule (not dropped as duplicate, schema or type)
+    carry an entailment score."""
+    eligible = filtered.filter(pl.col("drop_reason").is_null() | pl.col("drop_reason").is_in(["nli", "sampling"]))
+    scores = eligible["nli_score"].drop_nulls()
+    return NliCoverage(eligible.height, scores.len(), round(float(scores.mean()), 4) if scores.len() else None)

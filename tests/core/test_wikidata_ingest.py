@@ -10,8 +10,8 @@ import pytest
 
 from bench.generate import wikidata_lines, write_wikidata_dump
 from instructie_assets.core.dumpfiles import DumpFormatError
-from instructie_assets.core.duckdb_tables import StagedTableWriter, merge_shard_databases
-from instructie_assets.core.lake import lake_location, open_lake
+from instructie_assets.storage.duckdb_tables import StagedTableWriter, merge_shard_databases
+from instructie_assets.storage.lake import lake_location, open_lake
 from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, read_wikidata_dump, staged_parquet
 
 

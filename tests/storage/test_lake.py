@@ -13,11 +13,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from instructie_assets.core import lake as lake_module
-from instructie_assets.core.duckdb_tables import StagedTableWriter, private_staging, remove_stale_staging, replace_partition
-from instructie_assets.core.lake import (CommitConflictError, EmptyReplacementError, RetryPolicy, StorageError, copy_lake, extension_file,
+from instructie_assets.storage import lake as lake_module
+from instructie_assets.storage.duckdb_tables import StagedTableWriter, private_staging, remove_stale_staging, replace_partition
+from instructie_assets.storage.lake import (CommitConflictError, EmptyReplacementError, RetryPolicy, StorageError, copy_lake, extension_file,
                                          lake_location, open_lake, storage_error, write_transaction)
-from instructie_assets.core.run_locks import LockHeldError, RunLocks
+from instructie_assets.storage.run_locks import LockHeldError, RunLocks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -300,7 +300,7 @@ def test_staging_of_a_killed_run_is_removed_and_a_live_one_is_kept(tmp_path):
     root = tmp_path / "staging"
     script = textwrap.dedent(f"""
         import sys, time
-        from instructie_assets.core.duckdb_tables import private_staging
+        from instructie_assets.storage.duckdb_tables import private_staging
         with private_staging({str(root)!r}, sys.argv[1], "wikidata-0-of-1") as d:
             (d / "block.parquet").write_bytes(b"x")
             print(d, flush=True)
@@ -328,8 +328,8 @@ def test_run_locks_name_the_holder_and_wait(tmp_path):
     location = lake_location(str(tmp_path / "lake"))
     script = textwrap.dedent(f"""
         import sys, time
-        from instructie_assets.core.lake import lake_location
-        from instructie_assets.core.run_locks import RunLocks
+        from instructie_assets.storage.lake import lake_location
+        from instructie_assets.storage.run_locks import RunLocks
         with RunLocks(lake_location({str(tmp_path / "lake")!r}), ["articles-en", "partition-person-en"], "the first build").acquire():
             print("locked", flush=True)
             time.sleep(float(sys.argv[1]))
@@ -367,7 +367,7 @@ def test_run_locks_name_the_holder_and_wait(tmp_path):
 
 
 def test_check_writable_says_what_stops_a_run(tmp_path):
-    from instructie_assets.core.lake import check_writable
+    from instructie_assets.storage.lake import check_writable
 
     assert check_writable(lake_location(str(tmp_path / "lake"))) == []
     blocker = tmp_path / "a-file"

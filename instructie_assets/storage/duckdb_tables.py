@@ -7,10 +7,10 @@ transaction (for each table: delete the key's old rows, insert the staged ones; 
 whole rows, the key column included, are taken by a DuckLake as its data files instead, moved and
 registered with `ducklake_add_data_files`, not read again). A run that fails or is
 killed before the commit leaves the previous rows untouched. Commits that conflict with other writers
-are run again (`core.lake.write_transaction`). Neither replaces rows with nothing unless asked to
+are run again (`storage.lake.write_transaction`). Neither replaces rows with nothing unless asked to
 (`allow_empty`): an empty result where rows exist is far more often a broken input than the truth.
 
-Works on any DuckDB connection: a DuckLake (`core.lake`) or a plain DuckDB database.
+Works on any DuckDB connection: a DuckLake (`storage.lake`) or a plain DuckDB database.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from instructie_assets.core.lake import EmptyReplacementError, RetryPolicy, storage_error, write_transaction
+from instructie_assets.storage.lake import EmptyReplacementError, RetryPolicy, storage_error, write_transaction
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -361,7 +361,7 @@ def merge_shard_databases(conn: duckdb.DuckDBPyConnection, shard_dbs: list[str],
     """Copy the tables of shard databases (each written by one machine) into `conn`'s database,
     replacing the rows of the shards they hold, in one transaction per shard database. A shard
     database is an embedded lake directory (or a plain DuckDB file)."""
-    from instructie_assets.core.lake import extension_file, lake_location
+    from instructie_assets.storage.lake import extension_file, lake_location
 
     copied = {t: 0 for t in tables}
     for i, path in enumerate(shard_dbs):
