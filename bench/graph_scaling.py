@@ -241,6 +241,7 @@ def main() -> bool:
     out.mkdir(exist_ok=True)
     (out / f"graph-scaling-{'-'.join(map(str, sizes))}.json").write_text(json.dumps(results, indent=1))
     g = gates(results)
+    big = results[-1]
     print_table(results)
     for cores in (2, 16):
         hours = projection(results[-2], results[-1], cores)

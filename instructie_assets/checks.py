@@ -1,7 +1,9 @@
 """Asset checks: thin wrappers over core.quality, each one a function that can be run alone.
 
 They run in the same job as the asset they check (the one of its group) and read the materialized
-partition through the IO manager, so they see what downstream assets and users see. The figures are
+partition through the IO manager, so they see what downstream assets and users see; they read it in
+batches (`PartitionRows`, the figures added up by `core.quality.PartitionTally`), so a check holds one
+batch, never the partition. Called directly, they take frames. The figures are
 computed from the data, independently of the stage code that produced it.
 """
 
@@ -10,7 +12,8 @@ import dagster as dg
 import polars as pl
 
 from instructie_assets.clients import ExportSettings, ProjectFiles, QualitySettings
-from instructie_assets.core.quality import gold_scores, nli_coverage, partition_yield, repeated_exported_texts, schema_violations, spans_at_offsets
+from instructie_assets.core.quality import PartitionTally, nli_coverage, repeated_exported_texts, schema_violations
+from instructie_assets.io_managers import PartitionRows, by_paragraph, frames
 from instructie_assets.partitions import theme_language
 
 FILTERED = dict(asset="filtered_triples", partitions_def=theme_language)
@@ -19,35 +22,37 @@ WITH_PARAGRAPHS = {"paragraphs": dg.AssetIn("paragraphs")}
 
 @dg.asset_check(**FILTERED, blocking=True,
                 description="Kept triples whose relation, property or head/tail types the theme schema does not allow; must be 0.")
-def schema_and_type_violations(project: ProjectFiles, filtered_triples: pl.DataFrame) -> dg.AssetCheckResult:
+def schema_and_type_violations(project: ProjectFiles, filtered_triples: PartitionRows) -> dg.AssetCheckResult:
     schemas = project.load().schemas
     violations = {"schema": 0, "type": 0}
-    for (theme,), rows in filtered_triples.group_by(["theme"]):  # every row names its theme
-        for kind, n in schema_violations(rows, schemas[theme]).items():
-            violations[kind] += n
+    for batch in frames(filtered_triples):
+        for (theme,), rows in batch.group_by(["theme"]):  # every row names its theme
+            for kind, n in schema_violations(rows, schemas[theme]).items():
+                violations[kind] += n
     return dg.AssetCheckResult(passed=sum(violations.values()) == 0, severity=dg.AssetCheckSeverity.ERROR,
                                metadata={f"{k}_violations": v for k, v in violations.items()})
 
 
 @dg.asset_check(**FILTERED, additional_ins=WITH_PARAGRAPHS, name="spans_at_offsets",
                 description="Share of kept heads and tails found in the paragraph text at their recorded offsets.")
-def spans_at_recorded_offsets(quality: QualitySettings, filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame) -> dg.AssetCheckResult:
-    spans = spans_at_offsets(filtered_triples, paragraphs)
+def spans_at_recorded_offsets(quality: QualitySettings, filtered_triples: PartitionRows, paragraphs: PartitionRows) -> dg.AssetCheckResult:
+    spans = tally(filtered_triples, paragraphs).spans()
     return dg.AssetCheckResult(passed=min(spans["head_share"], spans["tail_share"]) >= quality.offset_share_floor,
                                severity=dg.AssetCheckSeverity.WARN, metadata={**spans, "floor": quality.offset_share_floor})
 
 
 @dg.asset_check(**FILTERED, additional_ins=WITH_PARAGRAPHS,
                 description="Triples per paragraph, drop rate by reason, distinct label combinations; warns when candidates exist but none is kept.")
-def yield_and_diversity(filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame) -> dg.AssetCheckResult:
-    figures = partition_yield(filtered_triples, paragraphs)
-    return dg.AssetCheckResult(passed=filtered_triples.height == 0 or figures.kept_triples > 0,
+def yield_and_diversity(filtered_triples: PartitionRows, paragraphs: PartitionRows) -> dg.AssetCheckResult:
+    counted = tally(filtered_triples, paragraphs)
+    figures = counted.yield_figures()
+    return dg.AssetCheckResult(passed=counted.candidates == 0 or figures.kept_triples > 0,
                                severity=dg.AssetCheckSeverity.WARN, metadata=figures.as_dict())
 
 
 @dg.asset_check(**FILTERED, description="Warns when the triples that reach the NLI rule carry no entailment score (no model configured or loadable).")
-def nli_applied(context: dg.AssetCheckExecutionContext, filtered_triples: pl.DataFrame) -> dg.AssetCheckResult:
-    coverage = nli_coverage(filtered_triples)
+def nli_applied(context: dg.AssetCheckExecutionContext, filtered_triples: PartitionRows) -> dg.AssetCheckResult:
+    coverage = nli_coverage(frames(filtered_triples))
     return dg.AssetCheckResult(
         passed=coverage.scored == coverage.eligible, severity=dg.AssetCheckSeverity.WARN,
         metadata={"nli": reported_metadata(context, "filtered_triples", "nli") or "(not reported)", "scored": coverage.scored,
@@ -57,8 +62,8 @@ def nli_applied(context: dg.AssetCheckExecutionContext, filtered_triples: pl.Dat
 
 @dg.asset_check(**FILTERED, additional_ins=WITH_PARAGRAPHS,
                 description="Micro P/R/F1 of kept triples against the configured gold records of this partition's paragraphs.")
-def gold_f1(quality: QualitySettings, filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame) -> dg.AssetCheckResult:
-    scores = gold_scores(filtered_triples, paragraphs, quality.gold_records()) if quality.gold else None
+def gold_f1(quality: QualitySettings, filtered_triples: PartitionRows, paragraphs: PartitionRows) -> dg.AssetCheckResult:
+    scores = tally(filtered_triples, paragraphs, quality.gold_records()).gold_scores() if quality.gold else None
     if scores is None:
         return dg.AssetCheckResult(passed=True, metadata={"gold": "none for this partition"})
     return dg.AssetCheckResult(
@@ -76,6 +81,14 @@ def texts_unique_across_partitions(exports: ExportSettings) -> dg.AssetCheckResu
 
 
 CHECKS = [schema_and_type_violations, spans_at_recorded_offsets, yield_and_diversity, nli_applied, gold_f1, texts_unique_across_partitions]
+
+
+def tally(filtered_triples: PartitionRows | pl.DataFrame, paragraphs: PartitionRows | pl.DataFrame, gold: list[dict] = ()) -> PartitionTally:
+    """The partition's figures, added up over batches of whole paragraphs with their texts."""
+    counted = PartitionTally(gold_records=list(gold))
+    for batch, texts in by_paragraph(filtered_triples, paragraphs, ["paragraph_id"], ["paragraph_id", "text"]):
+        counted.add(batch, texts)
+    return counted
 
 
 def reported_metadata(context: dg.AssetCheckExecutionContext, asset: str, key: str):

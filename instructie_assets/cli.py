@@ -45,7 +45,10 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _storage_options(args: argparse.Namespace) -> dict:
-    return {"data_path": args.data_path or "", "allow_empty": getattr(args, "allow_empty", False), "wait": getattr(args, "wait", False)}
+    options = {"data_path": args.data_path or "", "allow_empty": getattr(args, "allow_empty", False), "wait": getattr(args, "wait", False)}
+    if getattr(args, "batch_rows", None):
+        options["batch_rows"] = args.batch_rows
+    return options
 
 
 def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True) -> None:
@@ -54,6 +57,9 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True)
     if writes:
         parser.add_argument("--wait", action="store_true", help="wait for another run writing the same partitions (default: exit 2 naming it)")
         parser.add_argument("--allow-empty", action="store_true", help="let empty results replace non-empty tables (refused by default)")
+        parser.add_argument("--batch-rows", type=int, default=int(os.environ.get("INSTRUCTIE_BATCH_ROWS", "0")) or None,
+                            help="rows per batch of the stages after paragraphs: their peak memory is one batch, whatever the partition "
+                                 "(default 2000; env INSTRUCTIE_BATCH_ROWS; see the README's Memory section)")
 
 
 def _merge(args: argparse.Namespace) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Literal
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from instructie_assets.core.articles import REDIRECT_SCHEMA
 from instructie_assets.core.knowledge import InMemoryWikidata, WikidataLookups
@@ -25,16 +28,34 @@ from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
 
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+# Rows per batch of the stages after `paragraphs`. Measured (graph-scaling bench): a whole partition of
+# ~10,000 paragraphs took entity_mentions ~700 MB above the process (the batch's Wikidata lookups and
+# Python rows), so 2,000 rows keep a stage within ~150-200 MB of it; each batch makes its own lookups.
+DEFAULT_BATCH_ROWS = 2_000
+
+
 class DuckLakeResource(dg.ConfigurableResource):
     """The tables: a DuckLake queried with DuckDB (`storage/lake.py`). `db` is a directory (the embedded
     lake: SQLite catalog + Parquet files) or `postgres:<connection string>` with a shared `data_path`
     (a directory every machine mounts, or s3://bucket/prefix/). `allow_empty` lets a run replace
-    non-empty tables or partitions with empty ones (refused otherwise)."""
+    non-empty tables or partitions with empty ones (refused otherwise). `batch_rows`: the stages after
+    `paragraphs` read and write their partition this many rows at a time (README, "Memory")."""
 
     db: str
     data_path: str = ""
     staging_dir: str = ""
     allow_empty: bool = False
+    batch_rows: int = Field(
+        default=DEFAULT_BATCH_ROWS, gt=0,
+        description="Rows per batch read and written by the stages after paragraphs (entity_mentions ... dataset_exports): "
+                    "their peak memory is one batch plus small per-partition state, whatever the partition's size. "
+                    "Larger batches mean fewer Wikidata lookups per partition; smaller ones less memory. "
+                    "Env INSTRUCTIE_BATCH_ROWS, CLI --batch-rows.")
+    duckdb_memory_limit: str = Field(
+        default="",
+        description="DuckDB's memory limit in this process (for example 2GB; empty: DuckDB's default, 80% of RAM). The stages' "
+                    "sorts and joins run inside DuckDB and spill to <staging>/duckdb-spill past it. Env INSTRUCTIE_DUCKDB_MEMORY_LIMIT.")
 
     def location(self) -> LakeLocation:
         return lake_location(self.db, self.data_path, self.staging_dir)
@@ -44,6 +65,12 @@ class DuckLakeResource(dg.ConfigurableResource):
         """A DuckDB cursor with the lake in use (`main.<table>`); the process keeps one instance per lake."""
         cursor = lake_cursor(self.location())
         try:
+            if self.duckdb_memory_limit:
+                if not MEMORY_LIMIT.match(self.duckdb_memory_limit):
+                    raise ValueError(f"duckdb_memory_limit: {self.duckdb_memory_limit!r} is not a size such as 512MB or 2GB")
+                spill = os.path.join(self.location().staging_dir, "duckdb-spill").replace("'", "''")
+                cursor.execute(f"SET temp_directory = '{spill}'")
+                cursor.execute(f"SET memory_limit = '{self.duckdb_memory_limit}'")
             yield cursor
         finally:
             cursor.close()

@@ -12,8 +12,8 @@ from instructie_assets.jobs import JOBS
 from instructie_assets.sensors import project_files_sensor
 from instructie_assets.io_managers import InstructieIOManager
 from instructie_assets.clients import (
-    DuckDBWikidataSource, DuckLakeResource, DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings,
-    ThemeClassifierSettings,
+    DEFAULT_BATCH_ROWS, DuckDBWikidataSource, DuckLakeResource, DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles,
+    QualitySettings, ThemeClassifierSettings,
 )
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
@@ -30,9 +30,11 @@ def build_resources(
     db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
     nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
     theme_model: str | None = None, theme_mode: str = "fallback", data_path: str = "", allow_empty: bool = False,
+    batch_rows: int = DEFAULT_BATCH_ROWS, duckdb_memory_limit: str = "",
 ) -> dict:
     """`db`: the lake (a directory, or postgres:<dsn> with `data_path`; see storage/lake.py)."""
-    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty)
+    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty, batch_rows=batch_rows,
+                            duckdb_memory_limit=duckdb_memory_limit or os.environ.get("INSTRUCTIE_DUCKDB_MEMORY_LIMIT", ""))
     location = lake.location()
     return {
         "io_manager": InstructieIOManager(lake=lake),
@@ -101,6 +103,7 @@ defs = build_definitions(
     db=os.environ.get("INSTRUCTIE_DB", "data/instructie"),
     data_path=os.environ.get("INSTRUCTIE_DATA_PATH", ""),
     allow_empty=os.environ.get("INSTRUCTIE_ALLOW_EMPTY", "") in ("1", "true", "yes"),
+    batch_rows=int(os.environ.get("INSTRUCTIE_BATCH_ROWS", "0")) or DEFAULT_BATCH_ROWS,
     wikipedia=[p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", ",".join(SAMPLE_WIKIPEDIA)).split(",") if p],
     wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),
     out_dir=os.environ.get("INSTRUCTIE_EXPORT_DIR", "data/exports"),

@@ -17,6 +17,7 @@ import dagster as dg
 from tqdm import tqdm
 
 from instructie_assets.assets.theme_training import theme_classifier_model, training_run_config
+from instructie_assets.clients import DEFAULT_BATCH_ROWS
 from instructie_assets.storage.lake import lake_cursor, lake_location, table_exists
 from instructie_assets.storage.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
@@ -49,6 +50,7 @@ class BuildOptions:
     wikidata_shards: int = 1  # the Wikidata dump read as this many shards, one run each
     data_path: str = ""  # with a postgres: catalog in `db`, where the Parquet files go (shared path or s3://...)
     allow_empty: bool = False  # let empty results replace non-empty tables (refused otherwise)
+    batch_rows: int = DEFAULT_BATCH_ROWS  # rows per batch of the stages after paragraphs (bounded memory)
     wait: bool = False  # wait for another run writing the same units instead of failing at once
 
     def __post_init__(self) -> None:
@@ -63,6 +65,7 @@ def _resources(options: BuildOptions) -> dict:
         options.db, options.wikipedia, options.wikidata, options.out_dir, tolerant=options.tolerant, gold=options.gold,
         nli_model=options.nli_model, ner_model=options.ner_model, workers=options.workers,
         theme_model=options.theme_model, theme_mode=options.theme_mode, data_path=options.data_path, allow_empty=options.allow_empty,
+        batch_rows=options.batch_rows,
     )
 
 

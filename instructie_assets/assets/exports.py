@@ -9,18 +9,27 @@ import polars as pl
 
 from instructie_assets.clients import DuckLakeResource, ExportSettings, ProjectFiles
 from instructie_assets.core.dataset_card import card_markdown, instances_chart, write_card_files
-from instructie_assets.core.exports import remove_stale_exports, write_partition_exports
+from instructie_assets.core.exports import PartitionExportWriter, remove_stale_exports
+from instructie_assets.io_managers import PartitionRows
 from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.jobs import DATASET_CARD, KG2INSTRUCTION
 from instructie_assets.partitions import THEMES, theme_and_language, theme_language
 
 
 @dg.asset(partitions_def=theme_language, group_name=KG2INSTRUCTION, io_manager_key="null_io_manager")
-def dataset_exports(context: dg.AssetExecutionContext, exports: ExportSettings, instruction_splits: pl.DataFrame) -> dg.MaterializeResult:
+def dataset_exports(context: dg.AssetExecutionContext, exports: ExportSettings, instruction_splits: PartitionRows) -> dg.MaterializeResult:
     """The partition's records as <out>/<language>/<theme>/<split>.jsonl, .instructions.jsonl and Parquet."""
     theme, language = theme_and_language(context)
-    written = write_partition_exports(instruction_splits, exports.out_dir, theme, language)
-    return dg.MaterializeResult(metadata={"files": dg.MetadataValue.json({k: str(v) for k, v in written.items()}), "records": instruction_splits.height})
+    writer = PartitionExportWriter(exports.out_dir, theme, language)
+    records = 0
+    try:
+        for batch in instruction_splits.batches(["text_id", "chunk"]):
+            writer.add(batch)
+            records += batch.height
+        written = writer.close()
+    finally:
+        writer.abort()
+    return dg.MaterializeResult(metadata={"files": dg.MetadataValue.json({k: str(v) for k, v in written.items()}), "records": records})
 
 
 @dg.asset(

@@ -144,8 +144,11 @@ def build_records(
     other_labels: list[str] | None = None,
     skip_paragraphs: set[str] | frozenset[str] = frozenset(),
     type_names: dict[str, str] | None = None,
+    first_rank: int = 0,
 ) -> pl.DataFrame:
-    """Instruction records of one partition.
+    """Instruction records of one partition, or of a batch of its paragraphs (with their filtered
+    triples): batches in paragraph id order, each starting at `first_rank` = the records before it,
+    give the partition's records.
 
     A paragraph with kept triples gives one record per label chunk; a paragraph with no triple at all
     (none kept and none sampled away) is a negative, written in the splits `options.negatives` says.
@@ -159,7 +162,7 @@ def build_records(
         triples.setdefault(r["paragraph_id"], []).append(r)
     labels = schema.label_names(language)
     sep = "、" if language == "zh" else ", "
-    rows, rank = [], 0
+    rows, rank = [], first_rank
     for p in paragraphs.sort("paragraph_id").to_dicts():
         pid = p["paragraph_id"]
         if pid in skip_paragraphs:

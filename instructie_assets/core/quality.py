@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def spans_at_offsets(filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> dict[s
         heads += hs is not None and text[hs:he] == head
         tails += ts is not None and text[ts:te] == tail
     return {
-        "triples": total,
+        "triples": total, "heads": heads, "tails": tails,
         "head_share": heads / total if total else 1.0,
         "tail_share": tails / total if total else 1.0,
     }
@@ -126,6 +127,69 @@ def gold_scores(filtered: pl.DataFrame, paragraphs: pl.DataFrame, gold_records: 
     return triple_prf([{"text": g["text"], "relation": g.get("relation", [])} for g in gold], predicted)
 
 
+class PartitionTally:
+    """The figures of `schema_violations`, `spans_at_offsets`, `partition_yield` and `gold_scores`,
+    added up over batches of a partition: `add(filtered, paragraphs)` with the filtered triples of
+    whole paragraphs and paragraph rows that together cover the partition once (a batch may hold
+    paragraphs without triples, or only such). Holds the counts, the distinct label combinations, and
+    the matched gold records with their predictions, never the rows."""
+
+    def __init__(self, schema: ThemeSchema | None = None, gold_records: list[dict] = ()):
+        self.schema = schema
+        self.violations = {"schema": 0, "type": 0}
+        self.triples = self.heads = self.tails = 0
+        self.paragraphs = self.paragraphs_with_triples = self.kept_triples = self.candidates = 0
+        self.reasons = {r: 0 for r in TRIPLE_DROP_REASONS}
+        self.combinations: set[str] = set()
+        self._gold_by_text: dict[str, list[dict]] = {}
+        for g in gold_records:
+            self._gold_by_text.setdefault(normalize(g.get("text", "")), []).append(g)
+        self.gold: list[dict] = []
+        self.predicted: list[dict] = []
+
+    def add(self, filtered: pl.DataFrame, paragraphs: pl.DataFrame) -> None:
+        if self.schema is not None:
+            for k, v in schema_violations(filtered, self.schema).items():
+                self.violations[k] += v
+        spans = spans_at_offsets(filtered, paragraphs)
+        self.triples += spans["triples"]
+        self.heads += spans["heads"]
+        self.tails += spans["tails"]
+        k = kept(filtered)
+        self.paragraphs += paragraphs.height
+        self.paragraphs_with_triples += k["paragraph_id"].n_unique() if k.height else 0
+        self.kept_triples += k.height
+        self.candidates += filtered.height
+        for reason, n in filtered.group_by("drop_reason").len().iter_rows():
+            if reason in self.reasons:
+                self.reasons[reason] += int(n)
+        if k.height:
+            self.combinations.update(k.group_by("paragraph_id").agg(pl.col("relation").unique().sort().str.join("|").alias("combo"))["combo"].to_list())
+        if self._gold_by_text:
+            texts = {normalize(t): pid for pid, t in paragraphs.select("paragraph_id", "text").iter_rows()}
+            matched = {text: pid for text, pid in texts.items() if text in self._gold_by_text}
+            if matched:
+                by_paragraph: dict[str, list[dict]] = {}
+                for pid, head, label, tail in k.select("paragraph_id", "head", "relation_label", "tail").iter_rows():
+                    by_paragraph.setdefault(pid, []).append({"head": head, "relation": label, "tail": tail})
+                for text, pid in matched.items():
+                    self.gold += [{"text": g["text"], "relation": g.get("relation", [])} for g in self._gold_by_text[text]]
+                    if pid in by_paragraph:
+                        self.predicted.append({"text": paragraphs.filter(pl.col("paragraph_id") == pid)["text"][0], "relation": by_paragraph[pid]})
+
+    def spans(self) -> dict[str, float | int]:
+        return {"triples": self.triples, "heads": self.heads, "tails": self.tails,
+                "head_share": self.heads / self.triples if self.triples else 1.0,
+                "tail_share": self.tails / self.triples if self.triples else 1.0}
+
+    def yield_figures(self) -> Yield:
+        rates = {r: (n / self.candidates if self.candidates else 0.0) for r, n in self.reasons.items()}
+        return Yield(self.paragraphs, self.paragraphs_with_triples, self.kept_triples, rates, len(self.combinations))
+
+    def gold_scores(self) -> Counts | None:
+        return triple_prf(self.gold, self.predicted) if self.gold else None
+
+
 def repeated_exported_texts(out_dir: str | Path) -> dict[str, int]:
     """Per language: texts that stand in more than one exported InstructIE record
     (`<out>/<language>/<theme>/<split>.jsonl`), read back from the files themselves."""
@@ -149,9 +213,13 @@ class NliCoverage:
     mean_entailment: float | None
 
 
-def nli_coverage(filtered: pl.DataFrame) -> NliCoverage:
+def nli_coverage(filtered: pl.DataFrame | Iterable[pl.DataFrame]) -> NliCoverage:
     """How many of the triples that reach the NLI rule (not dropped as duplicate, schema or type)
-    carry an entailment score."""
-    eligible = filtered.filter(pl.col("drop_reason").is_null() | pl.col("drop_reason").is_in(["nli", "sampling"]))
-    scores = eligible["nli_score"].drop_nulls()
-    return NliCoverage(eligible.height, scores.len(), round(float(scores.mean()), 4) if scores.len() else None)
+    carry an entailment score; of a frame, or added up over the batches of a partition."""
+    eligible = scored = 0
+    total = 0.0
+    for batch in [filtered] if isinstance(filtered, pl.DataFrame) else filtered:
+        rows = batch.filter(pl.col("drop_reason").is_null() | pl.col("drop_reason").is_in(["nli", "sampling"]))
+        scores = rows["nli_score"].drop_nulls()
+        eligible, scored, total = eligible + rows.height, scored + scores.len(), total + float(scores.sum() or 0.0)
+    return NliCoverage(eligible, scored, round(total / scored, 4) if scored else None)

@@ -79,6 +79,36 @@ def replace_partition(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.Dat
     return frame.height
 
 
+def replace_partition_from_parquet(conn: duckdb.DuckDBPyConnection, table: str, files: list[str], empty: pl.DataFrame,
+                                   key: dict[str, object], what: str, allow_empty: bool = False, schema: str = "main",
+                                   policy: RetryPolicy = RetryPolicy()) -> int:
+    """`replace_partition` with the new rows in staged Parquet files (written batch by batch, all with
+    the columns of `empty`, the table's columns when it does not exist yet): one transaction deletes
+    the partition's rows and inserts the files' rows, streamed by DuckDB. Returns rows written."""
+    target = f"{_ident(schema)}.{_ident(table)}"
+    where = " AND ".join(f"{_ident(c)} = ?" for c in key) or "true"
+    params = list(key.values())
+    listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    columns = ", ".join(f'"{c}"' for c in empty.columns)
+    shape = empty.to_arrow()
+
+    def swap(c: duckdb.DuckDBPyConnection) -> int:
+        c.register("_new_rows", shape)
+        try:
+            c.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM _new_rows LIMIT 0")
+        finally:
+            c.unregister("_new_rows")
+        if not files and not allow_empty:
+            _refuse_empty(c, [target], where, params, what)
+        c.execute(f"DELETE FROM {target} WHERE {where}", params)
+        if not files:
+            return 0
+        (rows,) = c.execute(f"INSERT INTO {target} BY NAME SELECT {columns} FROM read_parquet({listing})").fetchone()
+        return rows
+
+    return write_transaction(conn, swap, what, policy)
+
+
 # --- run-private staging directories -------------------------------------------------------------
 
 _OWNER = ".owner"
