@@ -56,7 +56,7 @@ def test_tiny_batches_build_what_the_default_build_builds(built, tmp_path):
     materialize(db, str(out), 3, STAGES, keys)
     for table in TABLES:
         default = rows(built.db, table)
-        assert len(default) > 100, table
+        assert len(default) > 40, table
         assert rows(db, table) == default, table
     default_files = files(Path(built.out_dir))
     assert len(default_files) == 12 * 2 * len(THEMES)
@@ -67,17 +67,18 @@ def test_tiny_batches_build_what_the_default_build_builds(built, tmp_path):
 
 
 def test_label_centric_sampling_counts_the_whole_partition_whatever_the_batch(built, tmp_path):
-    """Heavy sampling (every combination far above the threshold): batches of 3 rows sample exactly as
-    one batch does, so the combinations are counted over the partition, not per batch."""
-    key = [theme_language_key("person", "en")]
+    """creature|en has two paragraphs of one label combination: with a threshold of 1 each is kept with
+    p = 1/2 when the combination is counted over the partition (one is sampled away with this seed),
+    with p = 1 if each batch counted its own. Batches of 3 rows sample exactly as one batch does."""
+    key = [theme_language_key("creature", "en")]
     config = {"ops": {"filtered_triples": {"config": {"sampling_threshold": 1, "sampling_exponent": 1.0}}}}
-    where = "theme = 'person' AND language = 'en'"
+    where = "theme = 'creature' AND language = 'en'"
     results = []
     for batch_rows in (100_000, 3):
         db = str(tmp_path / f"lake-{batch_rows}")
         copy_lake(built.db, db)
         materialize(db, str(tmp_path / "unused"), batch_rows, ["filtered_triples"], key, config)
         results.append(rows(db, "filtered_triples", where))
-    sampled = [r for r in results[0] if "sampling" in r]
-    assert len(sampled) > 10 and any(r[-3] is None for r in results[0])  # some sampled away, some kept
+    reasons = [r[-3] for r in results[0]]
+    assert "sampling" in reasons and None in reasons  # one paragraph sampled away, one kept
     assert results[1] == results[0]
