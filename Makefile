@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} $(BIN)/instructie demo --db data/instructie.duckdb --out data/exports
+	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} $(BIN)/instructie demo --db data/instructie --out data/exports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -11,6 +11,7 @@ BENCHMARKS = {
     "gazetteer": "bench.gazetteer",
     "nli-filter": "bench.nli_filter",
     "end-to-end-scaling": "bench.end_to_end_scaling",
+    "graph-scaling": "bench.graph_scaling",
     "text-audit": "bench.text_audit",
     "real-pages": "bench.real_pages",
 }

@@ -118,7 +118,7 @@ def run(copies: int, root: Path) -> dict:
     wikidata = replicate_wikidata(root / "wikidata.json.gz", copies)
     wikipedia = [replicate_wikipedia(p, root / Path(p).name, copies) for p in SAMPLE_WIKIPEDIA]
     cli = [sys.executable, "-m", "instructie_assets.cli"]
-    db, out = str(root / "db.duckdb"), str(root / "exports")
+    db, out = str(root / "lake"), str(root / "exports")
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     pages = ["--wikipedia", str(wikipedia[0]), "--wikipedia", str(wikipedia[1])]
     t_ingest, m_ingest = _timed([*cli, "ingest-wikidata", "--wikidata", str(wikidata), "--db", db], env)
@@ -126,9 +126,9 @@ def run(copies: int, root: Path) -> dict:
                               "--stop-after", "dumps", "--nli-model", "none"], env)
     t_all, m_all = _timed([*cli, "build", *pages, "--wikidata", str(wikidata), "--db", db, "--out", out, "--skip-wikidata",
                            "--nli-model", "none"], env)
-    import duckdb
+    from instructie_assets.core.lake import lake_cursor, lake_location
 
-    with duckdb.connect(db, read_only=True) as con:
+    with lake_cursor(lake_location(db)) as con:
         (paragraphs,) = con.execute("SELECT count(*) FROM main.paragraphs").fetchone()
         (kept,) = con.execute("SELECT count(*) FROM main.filtered_triples WHERE drop_reason IS NULL").fetchone()
     return {"seconds": t_ingest + t_all, "streamed_peak_mb": max(m_ingest, m_dumps), "build_peak_mb": m_all,

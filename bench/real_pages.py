@@ -60,9 +60,9 @@ def _cli(args: list[str], env: dict) -> None:
 def run_pipeline(dumps: dict[str, Path], work: Path) -> Path:
     """`instructie build` on the dumps into a fresh database: the readers first, then every stage for
     the themes the articles fall into. Returns the database path."""
-    import duckdb
+    from instructie_assets.core.lake import lake_cursor, lake_location
 
-    db = work / "instructie.duckdb"
+    db = work / "lake"
     for stale in (db, work / "exports", work / ".dagster_storage"):
         if stale.is_dir():
             shutil.rmtree(stale)
@@ -72,7 +72,7 @@ def run_pipeline(dumps: dict[str, Path], work: Path) -> Path:
     wikipedia = [a for lang in DUMP_NAMES if lang in dumps for a in ("--wikipedia", str(dumps[lang]))]
     common = [*wikipedia, "--wikidata", str(dumps["wikidata"]), "--db", str(db), "--out", str(work / "exports"), "--nli-model", "none"]
     _cli(["build", *common, "--stop-after", "dumps"], env)
-    con = duckdb.connect(str(db), read_only=True)
+    con = lake_cursor(lake_location(str(db)))
     try:
         themes = sorted(t for (t,) in con.execute("SELECT DISTINCT theme FROM main.articles WHERE theme IS NOT NULL").fetchall())
     finally:
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> bool:
     except CorpusError as exc:
         print(f"BENCH real-pages precision=- recall=- gate=fail reason=bad-corpus: {exc}", flush=True)
         return False
-    db = work / "instructie.duckdb"
+    db = work / "lake"
     if not (args.reuse_db and db.exists()):
         db = run_pipeline(dumps, work)
     scores = evaluate(db, corpus)

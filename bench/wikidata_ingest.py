@@ -23,6 +23,7 @@ from bench.common import machine, report
 from bench.generate import write_wikidata_dump
 from instructie_assets.core.chinese import to_simplified
 from instructie_assets.core.duckdb_tables import StagedTableWriter
+from instructie_assets.core.lake import lake_location, open_lake
 from instructie_assets.core.wikidata import _ENTITY, SITES, TABLE_SCHEMAS, ZH_FALLBACK, ingest_wikidata, staged_parquet
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -123,9 +124,10 @@ def decode_seconds_per_entity(path: Path, sample: int = 3000) -> float:
     return best / len(lines)
 
 
-def run_ours(path: Path, workers: int) -> tuple[float, dict, object, duckdb.DuckDBPyConnection]:
-    """One ingest into a fresh in-memory database: wall seconds, CPU seconds by stage, stats, connection."""
-    conn = duckdb.connect()
+def run_ours(path: Path, workers: int, lake_dir: str) -> tuple[float, dict, object, duckdb.DuckDBPyConnection]:
+    """One ingest into a fresh lake under `lake_dir` (the real path: Parquet blocks from the workers,
+    swapped into the lake): wall seconds, CPU seconds by stage, stats, connection."""
+    conn = open_lake(lake_location(lake_dir))
     with tempfile.TemporaryDirectory(prefix="bench-staging-", dir=CACHE) as staging:
         start = time.perf_counter()
         cpu_start = time.process_time()
@@ -165,9 +167,13 @@ def main(n: int = 50_000) -> bool:
 
     path = dump_path(n)
     cores = os.cpu_count() or 1
-    ours_s, cpu, stats, conn = run_ours(path, workers=0)
-    ours = {k: conn.execute(f"SELECT {', '.join(TABLE_SCHEMAS[k])} FROM main.{k}").fetchall() for k in TABLE_SCHEMAS}
-    single_s, single_cpu, single, _ = run_ours(path, workers=1)  # one process: no overlap, no hand-off
+    with tempfile.TemporaryDirectory(prefix="bench-lake-", dir=CACHE) as lake_dir:
+        ours_s, cpu, stats, conn = run_ours(path, workers=0, lake_dir=lake_dir)
+        ours = {k: conn.execute(f"SELECT {', '.join(TABLE_SCHEMAS[k])} FROM main.{k}").fetchall() for k in TABLE_SCHEMAS}
+        conn.close()
+    with tempfile.TemporaryDirectory(prefix="bench-lake-", dir=CACHE) as lake_dir:
+        single_s, single_cpu, single, single_conn = run_ours(path, workers=1, lake_dir=lake_dir)  # one process: no overlap, no hand-off
+        single_conn.close()
 
     base = BaselineRows()
     start = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
@@ -28,9 +29,15 @@ def _ingest(args: argparse.Namespace) -> int:
     os.environ["INSTRUCTIE_WIKIDATA_SHARDS"] = str(n)  # before the definitions are imported
     from instructie_assets.runner import BuildError, BuildOptions, ingest_wikidata_shard
 
-    options = BuildOptions(wikipedia=[], wikidata=args.wikidata, db=args.db, out_dir=os.devnull, tolerant=args.tolerant, workers=args.workers)
+    from instructie_assets.core.run_locks import LockHeldError
+
+    options = BuildOptions(wikipedia=[], wikidata=args.wikidata, db=args.db, out_dir=os.devnull, tolerant=args.tolerant, workers=args.workers,
+                           **_storage_options(args))
     try:
         ingest_wikidata_shard(options, args.shard)
+    except LockHeldError as exc:
+        print(f"instructie: {exc}", file=sys.stderr)
+        return 2
     except (BuildError, FileNotFoundError, ValueError) as exc:
         print(f"instructie: ingest failed: {exc}", file=sys.stderr)
         return 1
@@ -38,21 +45,55 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _storage_options(args: argparse.Namespace) -> dict:
+    return {"data_path": args.data_path or "", "allow_empty": getattr(args, "allow_empty", False), "wait": getattr(args, "wait", False)}
+
+
+def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True) -> None:
+    parser.add_argument("--data-path", default=os.environ.get("INSTRUCTIE_DATA_PATH", ""),
+                        help="with --db postgres:<dsn>: where the Parquet files go (a directory every machine mounts, or s3://bucket/prefix/)")
+    if writes:
+        parser.add_argument("--wait", action="store_true", help="wait for another run writing the same partitions (default: exit 2 naming it)")
+        parser.add_argument("--allow-empty", action="store_true", help="let empty results replace non-empty tables (refused by default)")
+
+
 def _merge(args: argparse.Namespace) -> int:
     import duckdb
 
     from instructie_assets.core.duckdb_tables import merge_shard_databases
+    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
     from instructie_assets.core.wikidata import TABLE_SCHEMAS
 
-    conn = duckdb.connect(args.db)
+    try:
+        conn = lake_cursor(lake_location(args.db, args.data_path))
+    except (StorageError, ValueError) as exc:
+        print(f"instructie: merge failed: {exc}", file=sys.stderr)
+        return 1
     try:
         copied = merge_shard_databases(conn, args.shard_dbs, list(TABLE_SCHEMAS))
-    except duckdb.Error as exc:
+    except (duckdb.Error, StorageError, OSError) as exc:
         print(f"instructie: merge failed: {exc}", file=sys.stderr)
         return 1
     finally:
         conn.close()
     print(", ".join(f"{k}={v}" for k, v in copied.items()))
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
+
+    try:
+        conn = lake_cursor(lake_location(args.db, args.data_path))
+        for statement in args.statements:
+            relation = conn.sql(statement)
+            if relation is not None:
+                relation.show(max_rows=args.max_rows, max_width=10_000)
+    except (duckdb.Error, StorageError, ValueError) as exc:
+        print(f"instructie: sql failed: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -122,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="run the whole graph on the given dumps")
     b.add_argument("--wikipedia", action="append", required=True, help="a Wikipedia dump: a MediaWiki XML export (.xml, .xml.bz2) or a Wikimedia Enterprise HTML dump (.json.tar.gz), told apart by content; repeatable")
     b.add_argument("--wikidata", required=True, help="the Wikidata JSON dump (.json, .json.gz, .json.bz2)")
-    b.add_argument("--db", required=True, help="the DuckDB file to write")
+    b.add_argument("--db", required=True, help="the database: a directory (a DuckLake: catalog.sqlite + Parquet files) or postgres:<dsn>")
     b.add_argument("--out", required=True, help="the export directory")
     b.add_argument("--theme", action="append", help="only these themes (repeatable)")
     b.add_argument("--language", action="append", help="only these languages (repeatable)")
@@ -137,15 +178,23 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--theme-mode", default="fallback", choices=["fallback", "override", "per_paragraph"],
                    help="fallback: articles whose item gives no theme; override: every article; per_paragraph: each paragraph")
     b.add_argument("--gold", action="append", default=[], help="gold InstructIE records (.jsonl) the asset checks score against; repeatable")
+    _add_storage_arguments(b)
     i = sub.add_parser("ingest-wikidata", help="ingest one shard of the Wikidata dump (the unit of work of one machine)")
     i.add_argument("--wikidata", required=True)
-    i.add_argument("--db", required=True, help="the DuckDB file this shard writes")
+    i.add_argument("--db", required=True, help="the database this shard writes (its own directory, or the shared postgres:<dsn>)")
     i.add_argument("--shard", default="0-of-1", help="K-of-N: entity lines whose ordinal is K modulo N (default 0-of-1)")
     i.add_argument("--workers", type=int, default=0)
     i.add_argument("--tolerant", action="store_true")
+    _add_storage_arguments(i)
     m = sub.add_parser("merge-shards", help="copy the Wikidata tables of shard databases into one database")
     m.add_argument("--db", required=True, help="the database to merge into (then: build --skip-wikidata --db it)")
-    m.add_argument("shard_dbs", nargs="+")
+    m.add_argument("shard_dbs", nargs="+", help="the shards' databases (directories)")
+    _add_storage_arguments(m, writes=False)
+    q = sub.add_parser("sql", help="run SQL on the database's tables (main.<table>; snapshots: ducklake_snapshots('lake'))")
+    q.add_argument("--db", default="data/instructie", help="the database (a directory, or postgres:<dsn>)")
+    q.add_argument("--max-rows", type=int, default=40)
+    q.add_argument("statements", nargs="+", metavar="SQL")
+    _add_storage_arguments(q, writes=False)
     t = sub.add_parser("train-theme-classifier", help="fine-tune the theme classifier on KG-labelled paragraphs of a built database")
     t.add_argument("--db", required=True, help="a database built by `instructie build` or `demo`")
     t.add_argument("--base-model", default="distilbert-base-multilingual-cased", help="hub id or local directory of a small multilingual encoder")
@@ -155,9 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--epochs", type=int, default=3)
     t.add_argument("--device", default="auto")
     d = sub.add_parser("demo", help="build the bundled sample corpus and print a summary")
-    d.add_argument("--db", default="data/instructie.duckdb")
+    d.add_argument("--db", default="data/instructie")
     d.add_argument("--out", default="data/exports")
     d.add_argument("--nli-model", help="as for build; the sample ships no weights, so by default NLI is reported as not applied")
+    _add_storage_arguments(d)
     e = sub.add_parser("evaluate", help="score predictions against gold: micro-F1, ROUGE-2, Score, error types")
     e.add_argument("--gold", required=True, help="gold (.jsonl): InstructIE records (`relation`), IEPile records (`label`), "
                    "or instruction records whose `output` is the answer (DeepKE kg2instruction)")
@@ -183,30 +233,40 @@ def main(argv: list[str] | None = None) -> int:
         return _ingest(args)
     if args.command == "merge-shards":
         return _merge(args)
+    if args.command == "sql":
+        return _sql(args)
     if args.command == "train-theme-classifier":
         return _train(args)
 
-    from instructie_assets.runner import BuildError, BuildOptions, build, summary
+    from instructie_assets.core.lake import StorageError
+    from instructie_assets.core.run_locks import LockHeldError
+    from instructie_assets.runner import BuildError, BuildOptions, build, summary, theme_changes
 
     if args.command == "demo":
-        options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model)
+        options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=args.db, out_dir=args.out, gold=[str(p) for p in SAMPLE_GOLD.values()], nli_model=args.nli_model,
+                               **_storage_options(args))
     else:
         options = BuildOptions(wikipedia=args.wikipedia, wikidata=args.wikidata, db=args.db, out_dir=args.out, tolerant=args.tolerant, gold=args.gold, nli_model=args.nli_model, ner_model=args.ner_model,
                                workers=args.workers, skip_wikidata=args.skip_wikidata, theme_model=args.theme_model, theme_mode=args.theme_mode,
-                               stop_after=args.stop_after)
+                               stop_after=args.stop_after, **_storage_options(args))
         if args.theme:
             options.themes = args.theme
         if args.language:
             options.languages = args.language
     try:
+        for line in theme_changes(options):
+            print(f"instructie: {line}", file=sys.stderr)
         checks = build(options)
-    except (BuildError, FileNotFoundError, ValueError) as exc:
+    except LockHeldError as exc:
+        print(f"instructie: {exc}", file=sys.stderr)
+        return 2
+    except (BuildError, StorageError, FileNotFoundError, ValueError) as exc:
         print(f"instructie: build failed: {exc}", file=sys.stderr)
         return 1
     if options.stop_after:
         print(f"stopped after {options.stop_after}: {options.db}")
         return 0
-    _print_summary(summary(options.db))
+    _print_summary(summary(options.db, options.data_path))
     _print_checks(checks)
     print(f"exports: {options.out_dir}/<language>/<theme>/<split>.jsonl")
     return 0

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
+from instructie_assets.core.duckdb_tables import private_staging
+from instructie_assets.core.lake import LakeLocation, lake_cursor, lake_location
 from instructie_assets.core.models import ModelLoadError
 from instructie_assets.core.ner import NerModel, TransformersNer
 from instructie_assets.core.nli import DEFAULT_NLI_MODEL, LexicalNli, NliModel, NliTemplates, TransformersNli, load_nli_templates
@@ -13,6 +16,34 @@ from instructie_assets.core.schemas import ProjectConfig, load_project_config
 from instructie_assets.core.theme_classifier import ThemeClassifier, TransformersThemeClassifier
 from instructie_assets.core.wikitext import dump_language
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
+
+
+class DuckLakeResource(dg.ConfigurableResource):
+    """The tables: a DuckLake queried with DuckDB (`core/lake.py`). `db` is a directory (the embedded
+    lake: SQLite catalog + Parquet files) or `postgres:<connection string>` with a shared `data_path`
+    (a directory every machine mounts, or s3://bucket/prefix/). `allow_empty` lets a run replace
+    non-empty tables or partitions with empty ones (refused otherwise)."""
+
+    db: str
+    data_path: str = ""
+    staging_dir: str = ""
+    allow_empty: bool = False
+
+    def location(self) -> LakeLocation:
+        return lake_location(self.db, self.data_path, self.staging_dir)
+
+    @contextmanager
+    def get_connection(self):
+        """A DuckDB cursor with the lake in use (`main.<table>`); the process keeps one instance per lake."""
+        cursor = lake_cursor(self.location())
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def staging(self, run_id: str, name: str):
+        """A staging directory private to this step of this run, removed when it ends (a context manager)."""
+        return private_staging(self.location().staging_dir, run_id, name)
 
 
 class DumpSources(dg.ConfigurableResource):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from instructie_assets.assets import dumps, exports, stages, theme_training
 from instructie_assets.sensors import articles_job, card_job, outputs_job, project_files_sensor, stages_job
 from instructie_assets.io_managers import InstructieIOManager
-from instructie_assets.clients import DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
+from instructie_assets.clients import DuckLakeResource, DumpSources, ExportSettings, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ASSETS = dg.load_assets_from_modules([dumps, stages, exports, theme_training])
@@ -20,12 +19,15 @@ JOBS = [theme_training.train_theme_classifier_job, articles_job, stages_job, out
 def build_resources(
     db: str, wikipedia: list[str], wikidata: str, out_dir: str, tolerant: bool = False, gold: list[str] | None = None,
     nli_model: str | None = None, ner_model: str | None = None, workers: int = 0,
-    theme_model: str | None = None, theme_mode: str = "fallback",
+    theme_model: str | None = None, theme_mode: str = "fallback", data_path: str = "", allow_empty: bool = False,
 ) -> dict:
+    """`db`: the lake (a directory, or postgres:<dsn> with `data_path`; see core/lake.py)."""
+    lake = DuckLakeResource(db=db, data_path=data_path, allow_empty=allow_empty)
+    location = lake.location()
     return {
-        "io_manager": InstructieIOManager(database=db, schema="main"),
-        "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(os.path.dirname(os.path.abspath(db)), ".dagster_storage")),
-        "duckdb": DuckDBResource(database=db),
+        "io_manager": InstructieIOManager(lake=lake),
+        "null_io_manager": dg.FilesystemIOManager(base_dir=os.path.join(location.directory or location.staging_dir, "dagster_storage")),
+        "duckdb": lake,
         "dumps": DumpSources(wikipedia=wikipedia, wikidata=wikidata, tolerant=tolerant, workers=workers),
         "project": ProjectFiles(),
         "exports": ExportSettings(out_dir=out_dir),
@@ -81,7 +83,9 @@ def build_definitions(executor: str = "multiprocess", executor_config: str | Non
 defs = build_definitions(
     executor=os.environ.get("INSTRUCTIE_EXECUTOR", "multiprocess"),
     executor_config=os.environ.get("INSTRUCTIE_EXECUTOR_CONFIG"),
-    db=os.environ.get("INSTRUCTIE_DB", "data/instructie.duckdb"),
+    db=os.environ.get("INSTRUCTIE_DB", "data/instructie"),
+    data_path=os.environ.get("INSTRUCTIE_DATA_PATH", ""),
+    allow_empty=os.environ.get("INSTRUCTIE_ALLOW_EMPTY", "") in ("1", "true", "yes"),
     wikipedia=[p for p in os.environ.get("INSTRUCTIE_WIKIPEDIA", ",".join(SAMPLE_WIKIPEDIA)).split(",") if p],
     wikidata=os.environ.get("INSTRUCTIE_WIKIDATA", SAMPLE_WIKIDATA),
     out_dir=os.environ.get("INSTRUCTIE_EXPORT_DIR", "data/exports"),

@@ -1,63 +1,68 @@
-"""The DuckDB IO manager of the stage tables: polars frames, written transactionally, by column name.
+"""The IO manager of the stage tables: polars frames in the DuckLake, one partition per transaction.
 
-dagster-duckdb-polars deletes a partition's rows and inserts the new ones as separate autocommitted
-statements, inserts by position, and skips empty frames (so a table may never be created). Here the
-delete and the insert share one transaction (a run killed in between leaves the previous rows), the
-insert matches columns by name, and an empty frame still creates its table.
+Writing a partition deletes its rows and inserts the new ones in one transaction (a run killed in
+between leaves the previous rows), matches columns by name, creates the table even from an empty
+frame, refuses to replace a non-empty partition with an empty one unless `allow_empty`, and runs the
+transaction again when it conflicts with another run's commit to the same table (bounded; see
+`core.lake.write_transaction`). Reading a partition selects its rows by the asset's `partition_expr`.
 """
 
-from contextlib import contextmanager
+from __future__ import annotations
 
+import dagster as dg
 import polars as pl
-from dagster._core.storage.db_io_manager import DbIOManager
-from dagster_duckdb.io_manager import DuckDbClient
-from dagster_duckdb_polars import DuckDBPolarsIOManager, DuckDBPolarsTypeHandler
+
+from instructie_assets.clients import DuckLakeResource
+from instructie_assets.core.duckdb_tables import replace_partition
+from instructie_assets.core.lake import table_exists
 
 
-class TransactionalDuckDbClient(DuckDbClient):
-    @staticmethod
-    def delete_table_slice(context, table_slice, connection) -> None:
-        # a failed statement would abort the transaction, so look before deleting
-        (exists,) = connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [table_slice.schema, table_slice.table],
-        ).fetchone()
-        if exists:
-            DuckDbClient.delete_table_slice(context, table_slice, connection)
-
-    @staticmethod
-    @contextmanager
-    def connect(context, table_slice):
-        with DuckDbClient.connect(context, table_slice) as conn:
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+def _partition_filter(partition_expr: dict[str, str] | str | None, keys: list) -> tuple[str, list]:
+    """SQL condition and parameters selecting the rows of the given partition keys."""
+    if partition_expr is None or not keys:
+        return "true", []
+    if isinstance(partition_expr, str):
+        return f"{partition_expr} IN ({', '.join('?' * len(keys))})", [str(k) for k in keys]
+    columns = sorted(partition_expr)
+    keys = [k if hasattr(k, "keys_by_dimension") else dg.MultiPartitionKey(dict(zip(columns, str(k).split("|")))) for k in keys]
+    tuples = [[k.keys_by_dimension[c] for c in columns] for k in keys]
+    cond = " OR ".join("(" + " AND ".join(f"{partition_expr[c]} = ?" for c in columns) + ")" for _ in tuples)
+    return f"({cond})", [v for t in tuples for v in t]
 
 
-class PolarsTableHandler(DuckDBPolarsTypeHandler):
-    def handle_output(self, context, table_slice, obj: pl.DataFrame, connection):
-        obj_arrow = obj.to_arrow()  # noqa: F841  (read by the SQL below)
-        table = f"{table_slice.schema}.{table_slice.table}"
-        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {table_slice.schema}")
-        connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM obj_arrow LIMIT 0")
-        if obj.height:
-            connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM obj_arrow")
-        context.add_output_metadata({"row_count": obj.height})
+class InstructieIOManager(dg.ConfigurableIOManager):
+    """Stage tables (`main.<asset name>`) in the DuckLake of `lake`."""
 
+    lake: DuckLakeResource
+    schema_: str = "main"
 
-class InstructieIOManager(DuckDBPolarsIOManager):
-    """DuckDBPolarsIOManager with transactional, by-name, empty-safe writes."""
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
+        if not isinstance(obj, pl.DataFrame):
+            raise TypeError(f"{context.asset_key.to_user_string()}: the IO manager stores polars DataFrames, not {type(obj).__name__}")
+        table = context.asset_key.path[-1]
+        key: dict[str, object] = {}
+        if context.has_asset_partitions:
+            expr = context.definition_metadata.get("partition_expr")
+            partition = context.asset_partition_key
+            if isinstance(expr, dict):
+                key = {column: partition.keys_by_dimension[dim] for dim, column in expr.items()}
+            elif expr:
+                key = {expr: str(partition)}
+            else:
+                raise ValueError(f"{table}: a partitioned asset needs `partition_expr` metadata to be stored")
+        rows_of = ", ".join(f"{column}={value}" for column, value in key.items()) or "all rows"
+        what = f"writing {table} ({rows_of}) to {self.lake.location().describe()}"
+        with self.lake.get_connection() as conn:
+            rows = replace_partition(conn, table, obj, key, what, allow_empty=self.lake.allow_empty, schema=self.schema_)
+        context.add_output_metadata({"row_count": rows})
 
-    @staticmethod
-    def type_handlers():
-        return [PolarsTableHandler()]
-
-    def create_io_manager(self, context) -> DbIOManager:
-        return DbIOManager(
-            db_client=TransactionalDuckDbClient(), database=self.database, schema=self.schema_,
-            type_handlers=self.type_handlers(), default_load_type=pl.DataFrame, io_manager_name="InstructieIOManager",
-        )
+    def load_input(self, context: dg.InputContext) -> pl.DataFrame:
+        table = context.asset_key.path[-1]
+        upstream = context.upstream_output
+        expr = upstream.definition_metadata.get("partition_expr") if upstream is not None else None
+        keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
+        where, params = _partition_filter(expr, keys)
+        with self.lake.get_connection() as conn:
+            if not table_exists(conn, table, self.schema_):
+                raise ValueError(f"{table}: no such table in {self.lake.location().describe()}; materialize {table} first")
+            return conn.execute(f"SELECT * FROM {self.schema_}.{table} WHERE {where}", params).pl()

@@ -6,9 +6,10 @@ import os
 from dataclasses import dataclass, field
 
 import dagster as dg
-import duckdb
 from tqdm import tqdm
 
+from instructie_assets.core.lake import lake_cursor, lake_location, table_exists
+from instructie_assets.core.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.definitions import ASSETS, build_resources
 from instructie_assets.partitions import THEMES, shard_keys, theme_language_key
@@ -39,14 +40,23 @@ class BuildOptions:
     theme_model: str | None = None  # None: themes from Wikidata only
     theme_mode: str = "fallback"
     stop_after: str = ""  # "dumps": only the Wikidata and Wikipedia readers
+    data_path: str = ""  # with a postgres: catalog in `db`, where the Parquet files go (shared path or s3://...)
+    allow_empty: bool = False  # let empty results replace non-empty tables (refused otherwise)
+    wait: bool = False  # wait for another run writing the same units instead of failing at once
 
 
 def _resources(options: BuildOptions) -> dict:
     return build_resources(
         options.db, options.wikipedia, options.wikidata, options.out_dir, tolerant=options.tolerant, gold=options.gold,
         nli_model=options.nli_model, ner_model=options.ner_model, workers=options.workers,
-        theme_model=options.theme_model, theme_mode=options.theme_mode,
+        theme_model=options.theme_model, theme_mode=options.theme_mode, data_path=options.data_path, allow_empty=options.allow_empty,
     )
+
+
+def _locked(options: BuildOptions, units: list[str]) -> RunLocks:
+    """The run locks of the units a run writes, taken (or LockHeldError; see core/run_locks.py)."""
+    return RunLocks(lake_location(options.db, options.data_path), units).acquire(
+        wait=options.wait, say=lambda line: print(f"instructie: {line}", flush=True))
 
 
 def _instance() -> dg.DagsterInstance:
@@ -92,18 +102,25 @@ def _run(selection: list[str], resources: dict, instance, partition_key=None) ->
 
 def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     """Materialize everything the options select; returns the asset check outcomes of every partition."""
-    os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
     resources = _resources(options)
+    languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
+    keys = [(t, lang) for lang in languages for t in options.themes]
+    units = ([] if options.skip_wikidata else [f"wikidata-{k}" for k in shard_keys()]) + [f"articles-{lang}" for lang in languages]
+    if options.stop_after != "dumps":
+        units += [f"partition-{t}-{lang}" for t, lang in keys]
+    with _locked(options, units):
+        return _build(options, resources, languages, keys, progress)
+
+
+def _build(options: BuildOptions, resources: dict, languages: list[str], keys: list[tuple[str, str]], progress: bool) -> list[CheckOutcome]:
     instance = _instance()
     if not options.skip_wikidata:
         for key in shard_keys():
             _run(WIKIDATA_KEYS, resources, instance, partition_key=key)
-    languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
     for lang in languages:
         _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
     if options.stop_after == "dumps":
         return []
-    keys = [(t, lang) for lang in languages for t in options.themes]
     # paragraphs of every partition first: instruction_splits keeps each text once across partitions
     for theme, lang in tqdm(keys, desc="paragraphs", disable=not progress):
         _run(["paragraphs"], resources, instance, partition_key=theme_language_key(theme, lang))
@@ -119,8 +136,8 @@ def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
     INSTRUCTIE_WIKIDATA_SHARDS must be N in this process (the CLI sets it)."""
     if shard not in shard_keys():
         raise BuildError(f"shard {shard} is not a partition here (INSTRUCTIE_WIKIDATA_SHARDS gives {', '.join(shard_keys())})")
-    os.makedirs(os.path.dirname(os.path.abspath(options.db)), exist_ok=True)
-    _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard)
+    with _locked(options, [f"wikidata-{shard}"]):
+        _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard)
 
 
 def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
@@ -139,9 +156,27 @@ def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: st
     return {k: v.value for k, v in materialization.metadata.items()}
 
 
-def summary(db: str) -> list[dict]:
+def theme_changes(options: BuildOptions) -> list[str]:
+    """Lines reporting a theme set that differs from the database's: a new theme_schemas/ file adds
+    partitions; a theme with rows but no schema file is no longer built (its rows stay, its exports are
+    removed by the card)."""
+    con = lake_cursor(lake_location(options.db, options.data_path))
+    try:
+        if not table_exists(con, "paragraphs"):
+            return []
+        stored = {t for (t,) in con.execute("SELECT DISTINCT theme FROM main.paragraphs").fetchall()}
+    finally:
+        con.close()
+    lines = [f"theme_schemas/{t}.yaml: a new theme: this build adds its partitions ({', '.join(f'{t}|{lang}' for lang in LANGUAGES)})"
+             for t in sorted(set(THEMES) - stored) if stored]
+    lines += [f"theme {t}: rows in the database but no theme_schemas/{t}.yaml: it is no longer built (its rows stay; its exports are removed)"
+              for t in sorted(stored - set(THEMES))]
+    return lines
+
+
+def summary(db: str, data_path: str = "") -> list[dict]:
     """Per partition: paragraphs, triples kept, triples dropped by reason."""
-    con = duckdb.connect(db, read_only=True)
+    con = lake_cursor(lake_location(db, data_path))
     try:
         paragraphs = dict(
             ((t, lang), n) for t, lang, n in con.execute("SELECT theme, language, count(*) FROM main.paragraphs GROUP BY ALL").fetchall()

@@ -77,6 +77,19 @@ def make_duckdb_store():
 
 
 @pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The whole graph built on the sample corpus into an embedded lake (BuildOptions, with `.checks`)."""
+    from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
+    from instructie_assets.runner import BuildOptions, build
+
+    root = tmp_path_factory.mktemp("e2e")
+    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "lake"), out_dir=str(root / "exports"),
+                           gold=[str(p) for p in SAMPLE_GOLD.values()])
+    options.checks = build(options, progress=False)
+    return options
+
+
+@pytest.fixture(scope="session")
 def tiny_nli_dir(tmp_path_factory):
     from instructie_assets.tiny_models import build_tiny_nli
 

@@ -6,25 +6,31 @@ import time
 
 import dagster as dg
 
-from instructie_assets import io_managers
+from instructie_assets.core import duckdb_tables
 from instructie_assets.definitions import ASSETS, build_resources
 from instructie_assets.partitions import theme_language_key
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 db, marker, hang = sys.argv[1], sys.argv[2], sys.argv[3] == "hang"
-original = io_managers.PolarsTableHandler.handle_output
+original = duckdb_tables.write_transaction
 
 
-def handle_output(self, context, table_slice, obj, connection):
-    original(self, context, table_slice, obj, connection)
-    if table_slice.table == "filtered_triples":
-        with open(marker, "w") as fh:
-            fh.write(str(obj.filter(obj["drop_reason"] == "sampling").height))
-        if hang:
-            time.sleep(300)
+def write_transaction(conn, work, what, policy=duckdb_tables.RetryPolicy()):
+    def work_then_stop(c):
+        result = work(c)  # the partition's rows deleted and the new ones inserted, not committed
+        if what.startswith("writing filtered_triples"):
+            (sampled,) = c.execute("SELECT count(*) FROM main.filtered_triples WHERE theme = 'person' AND language = 'en' "
+                                   "AND drop_reason = 'sampling'").fetchone()
+            with open(marker, "w") as fh:
+                fh.write(str(sampled))
+            if hang:
+                time.sleep(300)
+        return result
+
+    return original(conn, work_then_stop, what, policy)
 
 
-io_managers.PolarsTableHandler.handle_output = handle_output
+duckdb_tables.write_transaction = write_transaction
 result = dg.materialize(
     ASSETS, selection=["filtered_triples"], partition_key=theme_language_key("person", "en"),
     resources=build_resources(db, SAMPLE_WIKIPEDIA, SAMPLE_WIKIDATA, "/tmp/unused-exports", nli_model="none"),

@@ -7,11 +7,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from instructie_assets.core.evaluation import read_jsonl, triple_prf
 from instructie_assets.core.filtering import DROP_REASONS
+from instructie_assets.core.lake import copy_lake, lake_cursor, lake_location
 from instructie_assets.core.schemas import load_project_config
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR
@@ -22,17 +22,8 @@ from instructie_assets.runner import BuildOptions, build, summary
 FLOOR = {"precision": 0.97, "recall": 0.85}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "db.duckdb"), out_dir=str(root / "exports"),
-                           gold=[str(p) for p in SAMPLE_GOLD.values()])
-    options.checks = build(options, progress=False)
-    return options
-
-
 def query(db, sql, params=()):
-    con = duckdb.connect(db, read_only=True)
+    con = lake_cursor(lake_location(db))
     try:
         return con.execute(sql, list(params)).fetchall()
     finally:
@@ -59,7 +50,7 @@ def identify_figures(db: str, language: str, gold: list[dict]) -> dict:
     Disambiguation: a gold item triple's true QIDs are the pair, among every candidate of its head and
     tail surfaces (mention candidates and every item with that label or alias), that Wikidata links by
     a statement; accuracy is the share of such surfaces whose mention resolved to that QID."""
-    con = duckdb.connect(db, read_only=True)
+    con = lake_cursor(lake_location(db))
     try:
         texts = dict(con.execute("SELECT text, paragraph_id FROM main.paragraphs WHERE language = ?", [language]).fetchall())
         resolved = con.execute("SELECT r.paragraph_id, r.surface, r.qid, r.n_candidates, m.candidate_qids FROM main.resolved_entities r "
@@ -187,8 +178,8 @@ def test_nli_filter_and_ner_in_the_graph_with_tiny_models(built, tiny_nli_dir, t
     """Re-materialize one partition on a copy of the database with the tiny models: every surviving
     triple gets an NLI score, the metadata says the model ran, and the threshold drops the low ones;
     the NER model's spans go through the label lookup (random spans: few or none survive)."""
-    db = str(tmp_path / "copy.duckdb")
-    shutil.copy(built.db, db)
+    db = str(tmp_path / "copy")
+    copy_lake(built.db, db)
     checks = build(BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=db, out_dir=str(tmp_path / "out"),
                                 themes=["person"], languages=["en"], skip_wikidata=True, nli_model=tiny_nli_dir,
                                 ner_model=tiny_ner_dir), progress=False)
@@ -209,8 +200,8 @@ def test_theme_classifier_trains_on_the_sample_and_overrides_themes(built, tiny_
     from instructie_assets.core.theme_classifier import TransformersThemeClassifier
     from instructie_assets.runner import train_theme_classifier
 
-    db = str(tmp_path / "copy.duckdb")
-    shutil.copy(built.db, db)
+    db = str(tmp_path / "copy")
+    copy_lake(built.db, db)
     options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=db, out_dir=str(tmp_path / "out"))
     model_dir = tmp_path / "theme-model"
     metrics = train_theme_classifier(options, tiny_nli_dir, str(model_dir), str(tmp_path / "theme-data"), size=480, epochs=2, device="cpu")
@@ -236,8 +227,8 @@ def test_sigkill_mid_write_leaves_the_previous_partition_intact(built, tmp_path)
     import signal
     import time
 
-    db = str(tmp_path / "copy.duckdb")
-    shutil.copy(built.db, db)
+    db = str(tmp_path / "copy")
+    copy_lake(built.db, db)
     before = _partition_rows(db)
     total_before = query(db, "SELECT count(*) FROM main.filtered_triples")
     marker = tmp_path / "written"
@@ -263,8 +254,8 @@ def test_sigkill_mid_write_leaves_the_previous_partition_intact(built, tmp_path)
 
 
 def test_failing_stage_leaves_upstream_tables_untouched(built, tmp_path):
-    db = str(tmp_path / "copy.duckdb")
-    shutil.copy(built.db, db)
+    db = str(tmp_path / "copy")
+    copy_lake(built.db, db)
     upstream = query(db, "SELECT count(*), sum(hash(triple_id)) FROM main.candidate_triples")
     bad_schemas = tmp_path / "schemas"
     shutil.copytree(SCHEMA_DIR, bad_schemas)
@@ -296,8 +287,8 @@ def test_backfill_of_all_partitions_with_the_daemon(built, tmp_path):
 
     import dagster as dg
 
-    db = str(tmp_path / "copy.duckdb")
-    shutil.copy(built.db, db)
+    db = str(tmp_path / "copy")
+    copy_lake(built.db, db)
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(
@@ -354,7 +345,7 @@ def test_cli_bad_dump_exits_nonzero_with_position(tmp_path):
     bad = tmp_path / "wikidata-bad.json"
     bad.write_text('[\n{"id":"Q1"},\n{"id": oops},\n]\n')
     cmd = [sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikidata", str(bad),
-           "--db", str(tmp_path / "db.duckdb"), "--out", str(tmp_path / "out")]
+           "--db", str(tmp_path / "lake"), "--out", str(tmp_path / "out")]
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 1
     assert "wikidata-bad.json: line 3 (byte 15): malformed entity" in result.stderr

@@ -10,7 +10,7 @@ from instructie_assets.paths import RESOURCE_DIR, SAMPLE_WIKIDATA, SAMPLE_WIKIPE
 
 
 def defs_with(executor, tmp_path):
-    return build_definitions(executor=executor, db=str(tmp_path / "db.duckdb"), wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA,
+    return build_definitions(executor=executor, db=str(tmp_path / "lake"), wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA,
                              out_dir=str(tmp_path / "out"))
 
 
@@ -21,7 +21,7 @@ def test_shipped_executor_config_validates(executor, tmp_path):
 
     raw = {"celery": celery_executor, "k8s": k8s_job_executor}[executor]
     run_config = yaml.safe_load((RESOURCE_DIR / "executors" / f"{executor}.yaml").read_text(encoding="utf-8"))
-    resources = build_resources(str(tmp_path / "db.duckdb"), SAMPLE_WIKIPEDIA, SAMPLE_WIKIDATA, str(tmp_path / "out"))
+    resources = build_resources(str(tmp_path / "lake"), SAMPLE_WIKIPEDIA, SAMPLE_WIKIDATA, str(tmp_path / "out"))
     plain = dg.Definitions(assets=ASSETS, jobs=JOBS, executor=raw, resources=resources)  # the YAML as a run config of the real jobs
     for job in ("refresh_stages", "refresh_articles", "train_theme_classifier"):
         assert dg.validate_run_config(plain.resolve_job_def(job), run_config)
@@ -34,7 +34,7 @@ def test_shipped_executor_config_validates(executor, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("execution:\n  config:\n    no_such_option: 1\n", encoding="utf-8")
     with pytest.raises(dg.DagsterInvalidConfigError, match="no_such_option"):
-        build_definitions(executor=executor, executor_config=str(bad), db=str(tmp_path / "db.duckdb"), wikipedia=SAMPLE_WIKIPEDIA,
+        build_definitions(executor=executor, executor_config=str(bad), db=str(tmp_path / "lake"), wikipedia=SAMPLE_WIKIPEDIA,
                           wikidata=SAMPLE_WIKIDATA, out_dir=str(tmp_path / "out")).resolve_job_def("refresh_stages")
 
 

@@ -30,7 +30,7 @@ def graphql(port: int, query: str) -> dict:
 
 def test_graphql_lists_assets_partitions_and_checks(tmp_path):
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "INSTRUCTIE_DB": str(tmp_path / "db.duckdb"), "INSTRUCTIE_EXPORT_DIR": str(tmp_path / "out")}
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "INSTRUCTIE_DB": str(tmp_path / "lake"), "INSTRUCTIE_EXPORT_DIR": str(tmp_path / "out")}
     webserver = str(Path(sys.executable).parent / "dagster-webserver")
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests/webserver_launcher.py"), webserver, "-w", str(ROOT / "workspace.yaml"),
                              "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -1,7 +1,8 @@
 """The Wikidata asset on the real-shape dump: skipped statements in its metadata; an empty dump fails, tables kept."""
 
-import duckdb
 import dagster as dg
+
+from instructie_assets.core.lake import lake_cursor, lake_location
 
 from instructie_assets.definitions import ASSETS, build_resources
 from instructie_assets.paths import SAMPLE_WIKIPEDIA
@@ -15,7 +16,7 @@ def materialize(db: str, dump: str):
 
 
 def test_real_shapes_through_the_asset_then_an_empty_dump(tmp_path):
-    db = str(tmp_path / "w.duckdb")
+    db = str(tmp_path / "lake")
     result = materialize(db, str(write_dump(tmp_path / "wikidata-real.json.gz", ENTITIES)))
     assert result.success
     events = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
@@ -26,7 +27,7 @@ def test_real_shapes_through_the_asset_then_an_empty_dump(tmp_path):
     assert claims["skipped_statement_kinds"]["value snak without datavalue"] == 1
     assert "Q900000002 P17: value snak without datavalue" in claims["skipped_statements_first"]
     assert claims["unknown_value_types"] == {"wikibase-future": 1, "newtext": 1}
-    with duckdb.connect(db, read_only=True) as conn:
+    with lake_cursor(lake_location(db)) as conn:
         before = {k: conn.execute(f"SELECT count(*) FROM main.{k}").fetchone()[0] for k in EXPECTED}
     assert before == EXPECTED
     empty = tmp_path / "wikidata-empty.json.gz"
@@ -35,5 +36,5 @@ def test_real_shapes_through_the_asset_then_an_empty_dump(tmp_path):
     assert not failed.success
     message = next(e for e in failed.all_events if e.is_step_failure).step_failure_data.error.cause.message
     assert "wikidata-empty.json.gz: no entities" in message
-    with duckdb.connect(db, read_only=True) as conn:
+    with lake_cursor(lake_location(db)) as conn:
         assert {k: conn.execute(f"SELECT count(*) FROM main.{k}").fetchone()[0] for k in EXPECTED} == before

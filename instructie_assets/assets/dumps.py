@@ -1,14 +1,12 @@
 """Dump-level assets: the narrow Wikidata tables and each language's articles and redirects."""
 
 import os
-import shutil
-from pathlib import Path
 
 import polars as pl
 
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+from instructie_assets.clients import DuckLakeResource
 from tqdm import tqdm
 
 from instructie_assets.clients import DumpSources, ProjectFiles, ThemeClassifierSettings
@@ -32,26 +30,28 @@ WIKIDATA_TABLES = {
     partitions_def=wikidata_shards,
     description="Stream one shard of the Wikidata JSON dump into the narrow tables (staged, swapped in at the end).",
 )
-def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckdb: DuckDBResource):
+def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckdb: DuckLakeResource):
     shard = parse_shard(context.partition_key)
-    staging = Path(duckdb.database).resolve().parent / ".instructie_staging" / f"wikidata-{context.partition_key}"
-    with tqdm(desc=f"wikidata shard {context.partition_key}", unit=" entities", disable=None) as bar:
-        def progress(entities: int, byte: int) -> None:
-            bar.update(entities - bar.n)
-            bar.set_postfix_str(f"{byte / 1e9:.2f} GB read", refresh=False)
+    # staging private to this run (named by its run id, removed by it); the tables change only at the
+    # commit, in one transaction per shard: a failed or killed run leaves them as they were
+    with duckdb.staging(context.run_id, f"wikidata-{context.partition_key}") as staging:
+        with tqdm(desc=f"wikidata shard {context.partition_key}", unit=" entities", disable=None) as bar:
+            def progress(entities: int, byte: int) -> None:
+                bar.update(entities - bar.n)
+                bar.set_postfix_str(f"{byte / 1e9:.2f} GB read", refresh=False)
 
-        stats = ingest_wikidata(dumps.wikidata, staging, shard=shard, workers=dumps.workers, tolerant=dumps.tolerant, progress=progress)
-    # The tables change only here, in one transaction per shard: a failed or killed run leaves them as they were.
-    with duckdb.get_connection() as conn:
-        writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0])
-        writer.begin()
-        try:
-            writer.write_parquet({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
-            writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
-    shutil.rmtree(staging, ignore_errors=True)
+            stats = ingest_wikidata(dumps.wikidata, staging / "blocks", shard=shard, workers=dumps.workers, tolerant=dumps.tolerant,
+                                    progress=progress)
+        with duckdb.get_connection() as conn:
+            writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0], staging_dir=staging / "batches", allow_empty=duckdb.allow_empty,
+                                       what=f"writing the Wikidata tables (shard {context.partition_key}) to {duckdb.location().describe()}")
+            writer.begin()
+            try:
+                writer.write_parquet({name: staged_parquet(staging / "blocks", name) for name in TABLE_SCHEMAS})
+                writer.commit()
+            except BaseException:
+                writer.abort()
+                raise
     for name in WIKIDATA_TABLES:
         meta = {"rows": stats.rows[name], "entities": stats.entities, "dump": dumps.wikidata, "shard": context.partition_key}
         if name == "wikidata_labels":
@@ -84,15 +84,16 @@ ARTICLE_TABLES = {"articles": ARTICLE_SCHEMA, "wikipedia_redirects": REDIRECT_SC
     partitions_def=language_partitions,
 )
 def wikipedia_articles(
-    context: dg.AssetExecutionContext, dumps: DumpSources, project: ProjectFiles, duckdb: DuckDBResource, theme_classifier: ThemeClassifierSettings,
+    context: dg.AssetExecutionContext, dumps: DumpSources, project: ProjectFiles, duckdb: DuckLakeResource, theme_classifier: ThemeClassifierSettings,
 ):
     """Stream each language's dumps into the tables in batches; the language's rows are swapped in at the end."""
     language = context.partition_key
     paths = dumps.wikipedia_for(language)
     config = project.load()
     classifier, classifier_status = (None, "per paragraph (in `paragraphs`)") if theme_classifier.mode == "per_paragraph" else theme_classifier.load(config.schemas)
-    with duckdb.get_connection() as conn:
-        writer = StagedTableWriter(conn, ARTICLE_TABLES, "language", language, key_dtype=pl.String)
+    with duckdb.staging(context.run_id, f"wikipedia-{language}") as staging, duckdb.get_connection() as conn:
+        writer = StagedTableWriter(conn, ARTICLE_TABLES, "language", language, key_dtype=pl.String, staging_dir=staging,
+                                   allow_empty=duckdb.allow_empty, what=f"writing the {language} articles and redirects to {duckdb.location().describe()}")
         writer.begin()
         try:
             with tqdm(desc=f"{language}wiki pages", unit=" pages", disable=None) as bar:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
+from instructie_assets.clients import DuckLakeResource
 
 from instructie_assets.clients import ExportSettings, ProjectFiles
 from instructie_assets.core.dataset_card import card_markdown, instances_chart, write_card_files
-from instructie_assets.core.exports import write_partition_exports
+from instructie_assets.core.exports import remove_stale_exports, write_partition_exports
+from instructie_assets.core.schemas import LANGUAGES
 from instructie_assets.partitions import THEMES, theme_and_language, theme_language
 
 
@@ -27,7 +28,7 @@ def dataset_exports(context: dg.AssetExecutionContext, exports: ExportSettings, 
     check_specs=[dg.AssetCheckSpec("texts_unique_across_partitions", asset="dataset_card",
                                    description="No text appears in two exported records of one language.")],
 )
-def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckDBResource):
+def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckLakeResource):
     """The export directory's README.md (a Hugging Face dataset card with counts, label frequencies and
     drop counts), instances.png (instances per theme and language) and schema_<lang>.json."""
     with duckdb.get_connection() as conn:
@@ -43,6 +44,9 @@ def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, pro
         duplicated = conn.execute(
             "SELECT language, count(*) FROM (SELECT language, record_id FROM main.instruction_splits WHERE chunk = 0 "
             "GROUP BY language, record_id HAVING count(*) > 1) GROUP BY language").fetchall()
+    # rows of themes that no longer exist stay in the tables, but are not part of the dataset
+    counts = {k: n for k, n in counts.items() if k[0] in THEMES}
+    instruction_counts = {k: n for k, n in instruction_counts.items() if k[0] in THEMES}
     label_frequencies: dict[str, list[tuple[str, int]]] = {}
     for lang, label, n in freq_rows:
         label_frequencies.setdefault(lang, []).append((label, n))
@@ -54,6 +58,12 @@ def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, pro
     cate_of = {k: s.cate("en") for k, s in schemas.items()}
     out = Path(exports.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # exports of themes that no longer exist would be read as part of the dataset (`<lang>/*/train.jsonl`)
+    stale_removed, stale_kept = remove_stale_exports(out, THEMES, list(LANGUAGES))
+    for name in stale_removed:
+        context.log.warning(f"removed the exports of {name}: its theme no longer exists (no theme_schemas/ file)")
+    for name in stale_kept:
+        context.log.warning(f"{out / name}: exports of a theme that no longer exists, kept because it holds other files: remove it")
     chart = out / "instances.png"
     instances_chart(counts, THEMES, cate_of, chart)
     markdown = card_markdown(counts, instruction_counts, label_frequencies, drops, THEMES, cate_of)
@@ -63,6 +73,7 @@ def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, pro
     yield dg.MaterializeResult(metadata={
         "files": dg.MetadataValue.json({k: str(v) for k, v in {**files, "instances.png": chart}.items()}),
         "texts": sum(counts.values()), "instructions": sum(instruction_counts.values()),
+        "stale_exports_removed": dg.MetadataValue.json(stale_removed), "stale_exports_kept": dg.MetadataValue.json(stale_kept),
         "chart": dg.MetadataValue.md(f"![Instances per theme and language](data:image/png;base64,{image})"),
         "card": dg.MetadataValue.md(markdown.split("---", 2)[-1]),
     })

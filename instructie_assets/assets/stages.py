@@ -6,7 +6,7 @@ from collections import Counter
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
+from instructie_assets.clients import DuckLakeResource
 
 from instructie_assets.clients import DumpSources, NerSettings, NliSettings, ProjectFiles, QualitySettings, ThemeClassifierSettings
 from instructie_assets.config import FilterConfig, ParagraphConfig, SplitConfig
@@ -42,7 +42,7 @@ def preview(df: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValu
 
 @dg.asset(deps=[dg.AssetDep("articles", partition_mapping=BY_LANGUAGE_MAPPING)], **STAGE)
 def paragraphs(
-    context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckDBResource, dumps: DumpSources,
+    context: dg.AssetExecutionContext, config: ParagraphConfig, duckdb: DuckLakeResource, dumps: DumpSources,
     project: ProjectFiles, theme_classifier: ThemeClassifierSettings,
 ) -> pl.DataFrame:
     """One paragraph of 50-512 tokens of an article of this theme, with its link anchors and offsets."""
@@ -80,7 +80,7 @@ def paragraphs(
 
 @dg.asset(deps=[dg.AssetDep("wikipedia_redirects", partition_mapping=BY_LANGUAGE_MAPPING),
                 *wikidata_deps("wikidata_labels", "wikidata_time_claims", "wikidata_quantity_claims")], **STAGE)
-def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, ner: NerSettings, paragraphs: pl.DataFrame) -> pl.DataFrame:
+def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckLakeResource, ner: NerSettings, paragraphs: pl.DataFrame) -> pl.DataFrame:
     """One mention (span, surface, mention source, candidate QIDs or value statements, drop reason) in a paragraph."""
     _, language = theme_and_language(context)
     model, ner_status = ner.load()
@@ -99,7 +99,7 @@ def entity_mentions(context: dg.AssetExecutionContext, duckdb: DuckDBResource, n
 
 @dg.asset(deps=wikidata_deps("wikidata_item_claims", "wikidata_sitelinks"), **STAGE)
 def resolved_entities(
-    context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, entity_mentions: pl.DataFrame, paragraphs: pl.DataFrame
+    context: dg.AssetExecutionContext, duckdb: DuckLakeResource, project: ProjectFiles, entity_mentions: pl.DataFrame, paragraphs: pl.DataFrame
 ) -> pl.DataFrame:
     """One mention resolved to a QID (or a value) with its coarse type, score and runner-up."""
     _, language = theme_and_language(context)
@@ -113,7 +113,7 @@ def resolved_entities(
 
 @dg.asset(deps=wikidata_deps("wikidata_item_claims", "wikidata_labels"), **STAGE)
 def candidate_triples(
-    context: dg.AssetExecutionContext, duckdb: DuckDBResource, project: ProjectFiles, resolved_entities: pl.DataFrame,
+    context: dg.AssetExecutionContext, duckdb: DuckLakeResource, project: ProjectFiles, resolved_entities: pl.DataFrame,
     paragraphs: pl.DataFrame,
 ) -> pl.DataFrame:
     """One Wikidata statement (or alias pair) between entities/values of a paragraph, with lineage."""
@@ -207,7 +207,7 @@ def filter_check_results(df: pl.DataFrame, paragraphs: pl.DataFrame, schema, qua
 
 @dg.asset(**STAGE)
 def instruction_splits(
-    context: dg.AssetExecutionContext, config: SplitConfig, project: ProjectFiles, duckdb: DuckDBResource,
+    context: dg.AssetExecutionContext, config: SplitConfig, project: ProjectFiles, duckdb: DuckLakeResource,
     filtered_triples: pl.DataFrame, paragraphs: pl.DataFrame,
 ) -> pl.DataFrame:
     """One instruction record (paragraph, instruction, output) in its train/valid/test split."""

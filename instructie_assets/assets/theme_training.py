@@ -7,7 +7,7 @@ Not part of the default build: run the `train_theme_classifier` job (or `instruc
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+from instructie_assets.clients import DuckLakeResource
 
 from instructie_assets.clients import ProjectFiles
 from instructie_assets.core.theme_classifier import DEFAULT_BASE_MODEL, train_classifier, training_split, write_jsonl
@@ -36,7 +36,7 @@ class ThemeModelConfig(dg.Config):
 
 
 @dg.asset(deps=[dg.AssetDep("paragraphs", partition_mapping=dg.AllPartitionMapping())], group_name="theme_classifier")
-def theme_training_set(context: dg.AssetExecutionContext, config: ThemeTrainingConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def theme_training_set(context: dg.AssetExecutionContext, config: ThemeTrainingConfig, duckdb: DuckLakeResource) -> dg.MaterializeResult:
     """Paragraphs labelled by the knowledge graph (their article's Wikidata item gave the theme, not a
     classifier), balanced per theme and language, split by article into train.jsonl / valid.jsonl."""
     with duckdb.get_connection() as conn:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from instructie_assets.core.drop_reasons import TRIPLE_DROP_REASONS
+from instructie_assets.core.atomic_files import write_atomic, write_text_atomic
 from instructie_assets.core.instructions import SPLITS
 from instructie_assets.core.schemas import ThemeSchema
 
@@ -36,8 +37,10 @@ def instances_chart(counts: dict[tuple[str, str, str], int], themes: list[str], 
     ax.set_title("Instances per theme and language")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), f"drawing the chart {Path(path).name}")
+    finally:
+        plt.close(fig)
 
 
 def card_markdown(
@@ -107,14 +110,9 @@ def card_markdown(
 def write_card_files(out_dir: str | Path, markdown: str, schemas: dict[str, ThemeSchema], languages: list[str]) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = {"README.md": out / "README.md"}
-    tmp = out / "README.md.tmp"
-    tmp.write_text(markdown, encoding="utf-8")
-    tmp.replace(files["README.md"])
+    files = {"README.md": write_text_atomic(out / "README.md", markdown, "writing the dataset card README.md")}
     for lang in languages:
         path = out / f"schema_{lang}.json"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(schema_json(schemas, lang), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(schema_json(schemas, lang), ensure_ascii=False, indent=1) + "\n", f"writing {path.name}")
         files[path.name] = path
     return files

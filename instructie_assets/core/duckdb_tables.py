@@ -1,16 +1,31 @@
-"""Writing streamed batches into DuckDB tables, one shard or partition at a time, atomically.
+"""Writing rows into the tables, one shard or partition at a time, atomically.
 
-Batches go to staging tables; `commit` swaps them in within one transaction (delete the shard's old
-rows, insert the new ones, drop staging). A run that fails or is killed before `commit` leaves the
-previous rows untouched; its staging tables are replaced by the next run, so re-running is idempotent.
+`replace_partition` swaps one partition of a table in one transaction (delete its rows, insert the new
+ones). `StagedTableWriter` does the same for streamed batches of several tables: the batches go to
+Parquet files in a staging directory private to the run; `commit` swaps them in within one
+transaction (for each table: delete the key's old rows, insert the staged ones). A run that fails or is
+killed before the commit leaves the previous rows untouched. Commits that conflict with other writers
+are run again (`core.lake.write_transaction`). Neither replaces rows with nothing unless asked to
+(`allow_empty`): an empty result where rows exist is far more often a broken input than the truth.
+
+Works on any DuckDB connection: a DuckLake (`core.lake`) or a plain DuckDB database.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import polars as pl
+
+from instructie_assets.core.lake import EmptyReplacementError, RetryPolicy, storage_error, write_transaction
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -21,93 +36,237 @@ def _ident(name: str) -> str:
     return name
 
 
+def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    (n,) = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+        [schema, table]).fetchone()
+    return n > 0
+
+
+def _refuse_empty(conn, tables: list[str], where: str, params: list, what: str) -> None:
+    existing = sum(conn.execute(f"SELECT count(*) FROM {t} WHERE {where}", params).fetchone()[0] for t in tables)
+    if existing:
+        raise EmptyReplacementError(
+            f"{what}: the new rows are empty but {existing} rows are there now; refusing to replace them with nothing "
+            "(an empty or cut input?). Pass --allow-empty (INSTRUCTIE_ALLOW_EMPTY=1) if empty is right.")
+
+
+def replace_partition(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: dict[str, object], what: str,
+                      allow_empty: bool = False, schema: str = "main", policy: RetryPolicy = RetryPolicy()) -> int:
+    """Replace the rows of `table` whose columns equal `key` ({} for the whole table) by `frame`, in one
+    transaction, matching columns by name; an empty frame still creates the table. Returns rows written."""
+    target = f"{_ident(schema)}.{_ident(table)}"
+    where = " AND ".join(f"{_ident(c)} = ?" for c in key) or "true"
+    params = list(key.values())
+    rows = frame.to_arrow()
+
+    def swap(c: duckdb.DuckDBPyConnection) -> None:
+        c.register("_new_rows", rows)
+        try:
+            c.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM _new_rows LIMIT 0")
+            if frame.is_empty() and not allow_empty:
+                _refuse_empty(c, [target], where, params, what)
+            c.execute(f"DELETE FROM {target} WHERE {where}", params)
+            if frame.height:
+                c.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _new_rows")
+        finally:
+            c.unregister("_new_rows")
+
+    write_transaction(conn, swap, what, policy)
+    return frame.height
+
+
+# --- run-private staging directories -------------------------------------------------------------
+
+_OWNER = ".owner"
+_NEW = ".new-"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.-]", "_", name)
+
+
+@contextmanager
+def private_staging(root: str | Path, run_id: str, name: str) -> Iterator[Path]:
+    """A directory for one step of one run, `<root>/<run_id>-<name>/files`, created by it and removed by
+    it when done, whatever happens. The step holds a lock on `<root>/<run_id>-<name>/.owner` while it
+    lives, so `remove_stale_staging` (run here first) removes only what dead runs left: two runs never
+    share or delete each other's files."""
+    root = Path(root)
+    final = root / f"{_safe(run_id)}-{_safe(name)}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(root)
+        if final.exists():
+            raise RuntimeError(f"{final}: the staging directory of {name} in run {run_id} is in use by a live process")
+        # prepared under a temporary name, locked, then renamed: a scan never sees it unlocked
+        new = root / f"{_NEW}{os.getpid()}-{os.urandom(4).hex()}"
+        new.mkdir()
+        owner = os.open(new / _OWNER, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError as exc:
+        raise storage_error(exc, f"creating the staging directory of run {run_id}") from exc
+    try:
+        fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(owner, f"pid {os.getpid()}\n".encode())
+        os.rename(new, final)
+        files = final / "files"
+        files.mkdir()
+        yield files
+    finally:
+        shutil.rmtree(final if final.exists() else new, ignore_errors=True)
+        os.close(owner)
+
+
+def remove_stale_staging(root: str | Path) -> list[str]:
+    """Remove the staging directories of runs that are no longer alive (killed); returns their names."""
+    removed = []
+    for path in sorted(Path(root).iterdir()) if Path(root).is_dir() else []:
+        if path.name.startswith(_NEW):
+            continue  # being prepared (a killed run's is left; it holds nothing)
+        try:
+            fd = os.open(path / _OWNER, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its run is alive
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+        finally:
+            os.close(fd)
+    return removed
+
+
 class StagedTableWriter:
-    """Rows of several tables for one value of a key column (a shard number, a language)."""
+    """Rows of several tables for one value of a key column (a shard number, a language).
+
+    `staging_dir`: a directory private to this writer (see `private_staging`); default a new temporary
+    directory. `write` adds batches, `write_parquet` adds Parquet files already staged there (or anywhere
+    this run owns), `commit` swaps everything in, `abort` discards it."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, schemas: dict[str, dict[str, pl.DataType]], key_column: str, key_value,
-                 key_dtype: pl.DataType = pl.Int32, schema: str = "main"):
+                 key_dtype: pl.DataType = pl.Int32, schema: str = "main", staging_dir: str | Path | None = None,
+                 allow_empty: bool = False, what: str = "", policy: RetryPolicy = RetryPolicy()):
         self.conn, self.schemas = conn, schemas
         self.key_column, self.key_value, self.key_dtype = _ident(key_column), key_value, key_dtype
         self.schema = _ident(schema)
-        suffix = re.sub(r"\W", "_", str(key_value))
-        self.staging = {name: f"{_ident(name)}__staging_{suffix}" for name in schemas}
+        for name in schemas:
+            _ident(name)
+        self.allow_empty, self.policy = allow_empty, policy
+        self.what = what or f"{', '.join(schemas)} ({key_column} {key_value})"
+        self._own_dir = staging_dir is None
+        self.staging_dir = Path(staging_dir) if staging_dir is not None else None
+        self.files: dict[str, list[str]] = {name: [] for name in schemas}
         self.rows = {name: 0 for name in schemas}
+        self._batches = 0
 
     def _empty(self, name: str) -> pl.DataFrame:
         return pl.DataFrame(schema={**self.schemas[name], self.key_column: self.key_dtype})
 
     def begin(self) -> None:
-        self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-        for name, staging in self.staging.items():
-            self.conn.register("_empty", self._empty(name).to_arrow())
-            self.conn.execute(f"CREATE OR REPLACE TABLE {self.schema}.{staging} AS SELECT * FROM _empty")
-            self.conn.unregister("_empty")
+        if self.staging_dir is None:
+            self.staging_dir = Path(tempfile.mkdtemp(prefix="instructie-staging-"))
+        for name in self.schemas:
+            (self.staging_dir / name).mkdir(parents=True, exist_ok=True)
 
     def write(self, frames: dict[str, pl.DataFrame]) -> None:
+        if self.staging_dir is None:
+            self.begin()
         for name, frame in frames.items():
             if frame.is_empty():
                 continue
-            batch = frame.select(list(self.schemas[name])).with_columns(pl.lit(self.key_value, dtype=self.key_dtype).alias(self.key_column))
-            self.conn.register("_batch", batch.to_arrow())
-            self.conn.execute(f"INSERT INTO {self.schema}.{self.staging[name]} BY NAME SELECT * FROM _batch")
-            self.conn.unregister("_batch")
+            path = self.staging_dir / name / f"batch-{self._batches:06d}.parquet"
+            self._batches += 1
+            try:
+                frame.select(self._columns(name)).write_parquet(path)
+            except OSError as exc:
+                raise storage_error(exc, f"staging {name} ({self.key_column} {self.key_value})") from exc
+            self.files[name].append(str(path))
             self.rows[name] += frame.height
 
-    def commit(self) -> None:
-        self.conn.execute("BEGIN TRANSACTION")
-        try:
-            for name, staging in self.staging.items():
-                table = f"{self.schema}.{_ident(name)}"
-                self.conn.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {self.schema}.{staging} LIMIT 0")
-                self.conn.execute(f"DELETE FROM {table} WHERE {self.key_column} = ?", [self.key_value])
-                self.conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {self.schema}.{staging}")
-                self.conn.execute(f"DROP TABLE {self.schema}.{staging}")
-            self.conn.execute("COMMIT")
-        except Exception:
-            self.conn.execute("ROLLBACK")
-            raise
-
     def write_parquet(self, files_by_table: dict[str, list[str]]) -> None:
-        """Load staged Parquet files (one scan per table, in parallel inside DuckDB)."""
+        """Add staged Parquet files (one scan per table at commit, in parallel inside DuckDB)."""
         for name, files in files_by_table.items():
-            if not files:
-                continue
-            listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            cols = ", ".join(self.schemas[name])
-            self.conn.execute(
-                f"INSERT INTO {self.schema}.{self.staging[name]} BY NAME "
-                f"SELECT {cols}, ?::{'INTEGER' if self.key_dtype == pl.Int32 else 'VARCHAR'} AS {self.key_column} FROM read_parquet([{listing}])",
-                [self.key_value],
-            )
-            self.rows[name] += self.conn.execute(f"SELECT count(*) FROM {self.schema}.{self.staging[name]}").fetchone()[0]
+            if files:
+                self.files[name] += list(files)
+                self.rows[name] += self.conn.execute(f"SELECT count(*) FROM read_parquet({self._listing(files)})").fetchone()[0]
+
+    def _columns(self, name: str) -> list[str]:
+        """The staged columns: the table's, less the key column (added at the commit)."""
+        return [c for c in self.schemas[name] if c != self.key_column]
+
+    @staticmethod
+    def _listing(files: list[str]) -> str:
+        return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+
+    def commit(self) -> None:
+        key_sql = "INTEGER" if self.key_dtype == pl.Int32 else "VARCHAR"
+        tables = {name: f"{self.schema}.{name}" for name in self.schemas}
+
+        def swap(c: duckdb.DuckDBPyConnection) -> None:
+            for name, table in tables.items():
+                c.register("_empty", self._empty(name).to_arrow())
+                c.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _empty LIMIT 0")
+                c.unregister("_empty")
+            if not any(self.rows.values()) and not self.allow_empty:
+                _refuse_empty(c, list(tables.values()), f"{self.key_column} = ?", [self.key_value], self.what)
+            for name, table in tables.items():
+                c.execute(f"DELETE FROM {table} WHERE {self.key_column} = ?", [self.key_value])
+                if self.files[name]:
+                    cols = ", ".join(self._columns(name))
+                    c.execute(f"INSERT INTO {table} BY NAME SELECT {cols}, ?::{key_sql} AS {self.key_column} "
+                              f"FROM read_parquet({self._listing(self.files[name])})", [self.key_value])
+
+        write_transaction(self.conn, swap, self.what, self.policy)
+        self._discard()
 
     def abort(self) -> None:
-        for staging in self.staging.values():
-            self.conn.execute(f"DROP TABLE IF EXISTS {self.schema}.{staging}")
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._own_dir and self.staging_dir is not None:
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
+        self.files = {name: [] for name in self.schemas}
 
 
-def merge_shard_databases(conn: duckdb.DuckDBPyConnection, shard_dbs: list[str], tables: list[str], key_column: str = "shard") -> dict[str, int]:
+def merge_shard_databases(conn: duckdb.DuckDBPyConnection, shard_dbs: list[str], tables: list[str], key_column: str = "shard",
+                          policy: RetryPolicy = RetryPolicy()) -> dict[str, int]:
     """Copy the tables of shard databases (each written by one machine) into `conn`'s database,
-    replacing the rows of the shards they hold, in one transaction per shard database."""
+    replacing the rows of the shards they hold, in one transaction per shard database. A shard
+    database is an embedded lake directory (or a plain DuckDB file)."""
+    from instructie_assets.core.lake import extension_file, lake_location
+
     copied = {t: 0 for t in tables}
     for i, path in enumerate(shard_dbs):
         alias = f"shard_db_{i}"
-        conn.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        if os.path.isdir(path):
+            shard = lake_location(path)
+            conn.execute(f"LOAD '{extension_file('sqlite_scanner')}'")
+            conn.execute(f"LOAD '{extension_file('ducklake')}'")
+            source = f"'ducklake:{shard.catalog.replace(chr(39), chr(39) * 2)}' AS {alias} (DATA_PATH '{shard.data_path}', OVERRIDE_DATA_PATH true, READ_ONLY)"
+        elif os.path.isfile(path):
+            source = f"'{path.replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)"
+        else:
+            raise FileNotFoundError(f"{path}: no such shard database")
+        conn.execute(f"ATTACH {source}")
         try:
             held = sorted({k for t in tables for (k,) in conn.execute(f"SELECT DISTINCT {key_column} FROM {alias}.main.{_ident(t)}").fetchall()})
-            conn.execute("BEGIN TRANSACTION")
-            try:
+
+            def copy(c: duckdb.DuckDBPyConnection) -> dict[str, int]:
+                counts = {}
                 for t in tables:
                     table = _ident(t)
-                    conn.execute(f"CREATE TABLE IF NOT EXISTS main.{table} AS SELECT * FROM {alias}.main.{table} LIMIT 0")
+                    c.execute(f"CREATE TABLE IF NOT EXISTS main.{table} AS SELECT * FROM {alias}.main.{table} LIMIT 0")
                     if held:
-                        conn.execute(f"DELETE FROM main.{table} WHERE {key_column} IN ({', '.join('?' * len(held))})", held)
-                    conn.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM {alias}.main.{table}")
-                    copied[t] += conn.execute(f"SELECT count(*) FROM {alias}.main.{table}").fetchone()[0]
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
+                        c.execute(f"DELETE FROM main.{table} WHERE {key_column} IN ({', '.join('?' * len(held))})", held)
+                    c.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM {alias}.main.{table}")
+                    counts[t] = c.execute(f"SELECT count(*) FROM {alias}.main.{table}").fetchone()[0]
+                return counts
+
+            for t, n in write_transaction(conn, copy, f"merging {path}", policy).items():
+                copied[t] += n
         finally:
             conn.execute(f"DETACH {alias}")
     return copied

@@ -7,19 +7,13 @@ Per theme x language x split: `<split>.jsonl` (InstructIE records, one per text)
 from __future__ import annotations
 
 import json
-import os
+import shutil
 from pathlib import Path
 
 import polars as pl
 
+from instructie_assets.core.atomic_files import TEMP_PREFIX, write_atomic
 from instructie_assets.core.instructions import SPLITS, instruction_record, instructie_record
-
-
-def _write_atomic(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def _jsonl(records: list[dict]):
@@ -59,6 +53,27 @@ def write_partition_exports(records: pl.DataFrame, out_dir: str | Path, theme: s
             f"{split}.instructions.parquet": _parquet(instructions, INSTRUCTION_PARQUET),
         }
         for name, write in files.items():
-            _write_atomic(base / name, write)
+            write_atomic(base / name, write, f"exporting {language}/{theme}/{name}")
             written[name] = base / name
     return written
+
+
+EXPORT_FILES = frozenset(f"{split}{kind}" for split in SPLITS for kind in (".jsonl", ".instructions.jsonl", ".parquet", ".instructions.parquet"))
+
+
+def remove_stale_exports(out_dir: str | Path, themes: list[str], languages: list[str]) -> tuple[list[str], list[str]]:
+    """Export directories `<out>/<language>/<theme>` of themes that no longer exist (their schema file was
+    removed or renamed): removed when they hold only export files, so the card's `<lang>/*/train.jsonl`
+    never picks them up; kept (and returned as such) when they hold anything else. (removed, kept)."""
+    removed, kept = [], []
+    for language in languages:
+        base = Path(out_dir) / language
+        for directory in sorted(p for p in base.iterdir() if p.is_dir() and p.name not in themes) if base.is_dir() else []:
+            names = {p.name for p in directory.iterdir()}
+            ours = {n for n in names if n in EXPORT_FILES or n.startswith(TEMP_PREFIX)}
+            if names == ours:
+                shutil.rmtree(directory)
+                removed.append(f"{language}/{directory.name}")
+            else:
+                kept.append(f"{language}/{directory.name}")
+    return removed, kept

@@ -107,13 +107,17 @@ def load_nli_templates(directory: Path, schemas: dict[str, ThemeSchema], languag
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise SchemaError(f"{path}: cannot read NLI templates ({exc})") from exc
+        if not isinstance(raw, dict):
+            raise SchemaError(f"{path}: must be a mapping of relation -> template, not {type(raw).__name__}")
         forms: dict[str, dict[str, str]] = {}
         for relation, value in raw.items():
-            value = {"default": value} if isinstance(value, str) else dict(value or {})
+            if not isinstance(value, (str, dict)):
+                raise SchemaError(f"{path}: `{relation}` must be a template or a mapping of theme -> template, not {type(value).__name__}")
+            value = {"default": value} if isinstance(value, str) else dict(value)
             if "default" not in value:
                 raise SchemaError(f"{path}: `{relation}` needs a `default` template")
             for key, template in value.items():
-                if "{head}" not in template or "{tail}" not in template:
+                if not isinstance(template, str) or "{head}" not in template or "{tail}" not in template:
                     raise SchemaError(f"{path}: `{relation}` ({key}) must contain {{head}} and {{tail}}: {template!r}")
             forms[str(relation)] = value
         missing = sorted({r.name("en") for s in schemas.values() for r in s.relations} - set(forms))

@@ -121,7 +121,20 @@ def _load_yaml(path: Path) -> object:
         raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
 
 
+def _shape(value: object) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def _mapping(value: object, where: str, expected: str = "a mapping") -> dict:
+    """A config value that must be a mapping (a YAML `key: value` block), or an error naming where."""
+    if not isinstance(value, dict):
+        raise SchemaError(f"{where}: must be {expected}, not {_shape(value)}")
+    return value
+
+
 def _require(mapping: object, key: str, where: str) -> object:
+    if mapping is not None and not isinstance(mapping, dict):
+        raise SchemaError(f"{where}: must be a mapping with `{key}`, not {_shape(mapping)}")
     if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
         raise SchemaError(f"{where}: missing `{key}`")
     return mapping[key]
@@ -136,8 +149,8 @@ def _names(raw: object, where: str) -> tuple[str, str]:
 
 
 def load_type_taxonomy(path: Path) -> TypeTaxonomy:
-    raw = _load_yaml(path)
     where = str(path)
+    raw = _mapping(_load_yaml(path), where, "a mapping with `types`")
     types_raw = _require(raw, "types", where)
     if not isinstance(types_raw, list):
         raise SchemaError(f"{where}: `types` must be a list")
@@ -150,6 +163,8 @@ def load_type_taxonomy(path: Path) -> TypeTaxonomy:
         seen.add(key)
         en, zh = _names(_require(t, "name", f"{where}: types[{i}] ({key})"), f"{where}: types[{i}].name")
         classes = t.get("classes") or []
+        if not isinstance(classes, list):
+            raise SchemaError(f"{where}: types[{i}] ({key}).classes: must be a list of item ids, not {_shape(classes)}")
         for c in classes:
             if not isinstance(c, str) or not CLASS_ID.match(c):
                 raise SchemaError(f"{where}: types[{i}] ({key}).classes: malformed item id {c!r}")
@@ -184,7 +199,7 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SchemaError(f"{source}: not valid YAML: {exc}") from exc
-    key = _require(raw, "theme", source)
+    key = _require(_mapping(raw, source, "a mapping with `theme`, `name`, `cate`, `relations`"), "theme", source)
     stem = Path(source).stem
     if key != stem:
         raise SchemaError(f"{source}: `theme` is {key!r} but the file is named {stem!r}")
@@ -248,16 +263,26 @@ def parse_theme_schema(text: str, source: str, type_keys: set[str]) -> ThemeSche
     )
 
 
+THEME_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 def theme_keys(schema_dir: Path) -> list[str]:
-    """Theme keys are the file names of theme_schemas/*.yaml, sorted."""
-    return sorted(p.stem for p in schema_dir.glob("*.yaml"))
+    """Theme keys are the file names of theme_schemas/*.yaml, sorted; each becomes a partition key, so a
+    stray file (`person copy.yaml`) is refused by name rather than silently adding partitions."""
+    keys = sorted(p.stem for p in schema_dir.glob("*.yaml"))
+    for key in keys:
+        if not THEME_KEY.match(key):
+            raise SchemaError(f"{schema_dir / (key + '.yaml')}: a theme file name must be lower-case letters, digits and _ "
+                              "(it becomes a partition key); move copies and backups out of the directory")
+    return keys
 
 
 def load_theme_schemas(schema_dir: Path, taxonomy: TypeTaxonomy) -> dict[str, ThemeSchema]:
     keys = set(taxonomy.keys)
     out: dict[str, ThemeSchema] = {}
-    for path in sorted(schema_dir.glob("*.yaml")):
-        out[path.stem] = parse_theme_schema(path.read_text(encoding="utf-8"), str(path), keys)
+    for key in theme_keys(schema_dir):
+        path = schema_dir / f"{key}.yaml"
+        out[key] = parse_theme_schema(path.read_text(encoding="utf-8"), str(path), keys)
     if not out:
         raise SchemaError(f"{schema_dir}: no theme schemas (*.yaml)")
     return out
@@ -279,8 +304,8 @@ class RelationMap:
 
 
 def load_relation_map(path: Path) -> RelationMap:
-    raw = _load_yaml(path)
     where = str(path)
+    raw = _mapping(_load_yaml(path), where, "a mapping with `relations`")
     rels = _require(raw, "relations", where)
     if not isinstance(rels, dict):
         raise SchemaError(f"{where}: `relations` must be a mapping of label -> properties")
@@ -305,10 +330,13 @@ class ThemeMap:
 
 
 def load_theme_map(path: Path, taxonomy: TypeTaxonomy, themes: list[str]) -> ThemeMap:
-    raw = _load_yaml(path)
     where = str(path)
-    by_class = raw.get("by_class") or {}
-    by_type = raw.get("by_type") or {}
+    raw = _mapping(_load_yaml(path), where, "a mapping with `by_class` and `by_type`")
+    unknown = sorted(set(map(str, raw)) - {"by_class", "by_type"})
+    if unknown:
+        raise SchemaError(f"{where}: unknown key(s) {', '.join(unknown)} (expected by_class, by_type)")
+    by_class = _mapping(raw.get("by_class") or {}, f"{where}: by_class", "a mapping of item id -> theme")
+    by_type = _mapping(raw.get("by_type") or {}, f"{where}: by_type", "a mapping of coarse type -> theme")
     for cls, theme in by_class.items():
         if not CLASS_ID.match(str(cls)):
             raise SchemaError(f"{where}: by_class: malformed item id {cls!r}")

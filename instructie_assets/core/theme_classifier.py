@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from instructie_assets.core.atomic_files import write_text_atomic
 from instructie_assets.core.filtering import seeded_uniform
 from instructie_assets.core.models import batched, load_pretrained, resolve_device
 
@@ -99,10 +100,7 @@ def training_split(rows: list[dict], size: int, themes: list[str], languages: li
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), f"writing {path}")
 
 
 def accuracy_by_theme(gold: list[str], predicted: list[str]) -> dict[str, float]:

@@ -11,6 +11,7 @@ import pytest
 from bench.generate import wikidata_lines, write_wikidata_dump
 from instructie_assets.core.dumpfiles import DumpFormatError
 from instructie_assets.core.duckdb_tables import StagedTableWriter, merge_shard_databases
+from instructie_assets.core.lake import lake_location, open_lake
 from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, read_wikidata_dump, staged_parquet
 
 
@@ -54,15 +55,15 @@ def test_worker_processes_give_the_same_rows_as_one_process(dump):
 def test_union_of_shards_equals_a_single_run(dump, tmp_path):
     single = duckdb.connect()
     ingest_into(single, dump, (0, 1))
-    # three shards, each in its own database (three machines), merged into one
+    # three shards, each in its own lake (three machines), merged into one
     paths = []
     for k in range(3):
-        path = str(tmp_path / f"shard{k}.duckdb")
-        with duckdb.connect(path) as conn:
+        path = str(tmp_path / f"shard{k}")
+        with open_lake(lake_location(path)) as conn:
             stats = ingest_into(conn, dump, (k, 3))
             assert 90 <= stats.entities <= 110
         paths.append(path)
-    merged = duckdb.connect(str(tmp_path / "merged.duckdb"))
+    merged = open_lake(lake_location(str(tmp_path / "merged")))
     merge_shard_databases(merged, paths, list(TABLE_SCHEMAS))
     for name in TABLE_SCHEMAS:
         assert table_rows(merged, name) == table_rows(single, name), name
@@ -88,6 +89,14 @@ def test_failed_ingest_leaves_committed_rows_and_reruns_cleanly(dump, tmp_path):
     ingest_into(conn, dump, (0, 1), staging=staging)  # the rerun empties the staging and replaces the shard's rows
     assert {name: table_rows(conn, name) for name in TABLE_SCHEMAS} == before
     assert not [t for (t,) in conn.execute("SELECT table_name FROM information_schema.tables").fetchall() if "staging" in t]
+    assert merged_rows_unchanged_by_a_bad_merge(conn, tmp_path, before)
+
+
+def merged_rows_unchanged_by_a_bad_merge(conn, tmp_path, before):
+    """A shard path that is not a database fails the merge naming it, and changes nothing."""
+    with pytest.raises(FileNotFoundError, match="no-such-shard: no such shard database"):
+        merge_shard_databases(conn, [str(tmp_path / "no-such-shard")], list(TABLE_SCHEMAS))
+    return {name: table_rows(conn, name) for name in TABLE_SCHEMAS} == before
 
 
 @pytest.mark.parametrize("suffix", [".json.gz", ".json.bz2"])

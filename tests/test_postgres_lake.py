@@ -1,0 +1,152 @@
+"""Many writers on one lake: a PostgreSQL catalog (a real server, started here on a loopback port in a
+temporary directory) and a shared data path. Partition runs in separate processes write the same
+tables at once; every row of the single-process build is there, none twice, and a rerun is identical.
+
+PostgreSQL comes from Debian's `postgresql` package (`make test` / `.ci/run` install it when missing).
+Without it these tests are skipped, unless INSTRUCTIE_REQUIRE_POSTGRES=1 (set by .ci/run) makes that a failure.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from instructie_assets.core.lake import close_shared, lake_cursor, lake_location
+from instructie_assets.core.run_locks import LockHeldError, RunLocks
+from instructie_assets.partitions import THEMES
+from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims",
+          "articles", "wikipedia_redirects", "paragraphs", "entity_mentions", "resolved_entities", "candidate_triples",
+          "filtered_triples", "instruction_splits"]
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL server of our own: (dsn of database `lake`, work directory)."""
+    bindir = _postgres_bin()
+    if bindir is None:
+        if os.environ.get("INSTRUCTIE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is not installed (apt-get install postgresql); INSTRUCTIE_REQUIRE_POSTGRES=1")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    work = Path(tempfile.mkdtemp(prefix="instructie-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as the postgres user
+        user = pwd.getpwnam("postgres")
+        os.chown(work, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    subprocess.run(as_user + [str(bindir / "initdb"), "-D", str(work / "pgdata"), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(work / "pgdata"), "-l", str(work / "server.log"), "-w", "-t", "60",
+                              "-o", f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c max_connections=200", "start"],
+                   check=True, capture_output=True, timeout=120)
+    try:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE lake")
+        yield f"dbname=lake host=127.0.0.1 port={port} user=postgres", work
+    finally:
+        close_shared()
+        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(work / "pgdata"), "-m", "immediate", "stop"], capture_output=True, timeout=120)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def table_digest(db, data_path=""):
+    """Per table: row count and an order-independent hash of every row, and the number of distinct rows."""
+    con = lake_cursor(lake_location(db, data_path))
+    try:
+        out = {}
+        for t in TABLES:
+            out[t] = con.execute(f"SELECT count(*), sum(hash(r)), count(DISTINCT hash(r)) FROM main.{t} r").fetchone()
+        return out
+    finally:
+        con.close()
+
+
+def run_partitions(db, data_path, out, stage, groups):
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "tests/partition_run.py"), db, data_path, out, stage, *group],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for group in groups]
+    failures, retries = [], 0
+    for p in procs:
+        out, err = p.communicate(timeout=900)
+        if p.returncode:
+            failures.append(err[-3000:])
+        else:
+            retries += int(out.strip().splitlines()[-1].split(": ")[1])
+    assert not failures, failures
+    print(f"{stage}: {len(groups)} processes, {retries} commits run again after a conflict")
+
+
+def test_partition_runs_in_separate_processes_write_one_postgres_lake(postgres, built, tmp_path):
+    dsn, _ = postgres
+    db, data_path = f"postgres:{dsn}", str(tmp_path / "shared-data")  # the path every machine mounts
+    out = str(tmp_path / "exports")
+    # the readers once (one machine), then every partition's stages from 6 processes at once
+    cli = [sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikipedia", SAMPLE_WIKIPEDIA[1],
+           "--wikidata", SAMPLE_WIKIDATA, "--db", db, "--data-path", data_path, "--out", out, "--stop-after", "dumps"]
+    subprocess.run(cli, cwd=ROOT, check=True, capture_output=True, timeout=600)
+    partitions = [f"{t}|{lang}" for lang in ("en", "zh") for t in THEMES]
+    groups = [partitions[i::6] for i in range(6)]
+    run_partitions(db, data_path, out, "paragraphs", groups)
+    run_partitions(db, data_path, out, "stages", groups)
+    expected = table_digest(built.db)
+    first = table_digest(db, data_path)
+    assert first == expected  # no row lost, none doubled: the same rows as the single-process build
+    con = lake_cursor(lake_location(db, data_path))
+    try:
+        (commits,) = con.execute("SELECT count(*) FROM ducklake_snapshots('lake') WHERE commit_message LIKE 'writing %'").fetchone()
+        assert commits == 3 + 24 * 6  # the readers (a shard, two languages), then each partition of 6 tables: once each
+    finally:
+        con.close()
+    # a rerun of every partition, again all at once, changes nothing
+    run_partitions(db, data_path, out, "stages", list(reversed(groups)))
+    assert table_digest(db, data_path) == expected
+    assert sorted(p.name for p in (tmp_path / "exports" / "en").iterdir()) == sorted(THEMES)
+
+
+def test_run_locks_on_a_postgres_catalog(postgres, tmp_path):
+    dsn, _ = postgres
+    location = lake_location(f"postgres:{dsn}", data_path=str(tmp_path / "data"))
+    script = textwrap.dedent(f"""
+        import time
+        from instructie_assets.core.lake import lake_location
+        from instructie_assets.core.run_locks import RunLocks
+        with RunLocks(lake_location({'postgres:' + dsn!r}, data_path={str(tmp_path / 'data')!r}), ["articles-en"], "the first build").acquire():
+            print("locked", flush=True)
+            time.sleep(300)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LockHeldError, match=r"is being written by the first build \(it holds articles-en\)"):
+            RunLocks(location, ["articles-en", "articles-zh"], "second").acquire()
+        with RunLocks(location, ["articles-zh"], "third").acquire():
+            pass
+        holder.kill()  # the session ends with the process: its advisory locks go with it
+        holder.wait(timeout=30)
+        with RunLocks(location, ["articles-en"], "fourth").acquire(wait=True, poll_s=0.2):
+            pass
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
