@@ -121,7 +121,7 @@ def candidate_triples(
     config = project.load()
     with duckdb.get_connection() as conn:
         matched = match_triples(resolved_entities, paragraphs, DuckDBWikidata(conn), config.schemas[theme], config.relation_map, language,
-                               config.relation_cues)
+                                config.relation_cues)
     df = reduce_transitive(matched, TRANSITIVE_RELATIONS)
     by_kind = {k: int(v) for k, v in df.group_by("statement_kind").len().iter_rows()} if df.height else {}
     by_evidence = {k: int(v) for k, v in df.group_by("evidence_kind").len().iter_rows()} if df.height else {}

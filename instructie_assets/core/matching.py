@@ -387,7 +387,10 @@ def match_triples(
             marks = [(h.start, h.row["end"], HEAD), (t.start, t.row["end"], TAIL)]
             if i in ref_spans:  # the reference stands for the subject's mention outside this sentence (an alias pair has both)
                 marks += [(*ref_spans[i], role) for m, role in ((h, HEAD), (t, TAIL)) if m.row["qid"] == subject and m.sentence != i]
-            marks += [(m.start, m.row["end"], MENTION) for m in wrapped if m.sentence == i]
+            # other mentions read as {mention}; an EN mention written in lowercase is a common noun ("the county
+            # town", "the provincial capital") and cues read it as the word it is
+            marks += [(m.start, m.row["end"], MENTION) for m in wrapped
+                      if m.sentence == i and not (language == "en" and m.row["surface"][:1].islower())]
             return kind == "linking", cues.find(kind, relation, language, mask_sentence(text, *spans[i], marks))
 
         alias_refs = {i: at for i, at in ref_sentences.items() if opens_with_alias(text[spans[i][0]:spans[i][1]], language)}
