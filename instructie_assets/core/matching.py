@@ -385,8 +385,8 @@ def match_triples(
             else:
                 return kind == "linking", None
             marks = [(h.start, h.row["end"], HEAD), (t.start, t.row["end"], TAIL)]
-            if i in ref_spans:
-                marks += [(*ref_spans[i], role) for m, role in ((h, HEAD), (t, TAIL)) if m.row["qid"] == subject]
+            if i in ref_spans:  # the reference stands for the subject's mention outside this sentence (an alias pair has both)
+                marks += [(*ref_spans[i], role) for m, role in ((h, HEAD), (t, TAIL)) if m.row["qid"] == subject and m.sentence != i]
             # other mentions read as {mention}; an EN mention written in lowercase is a common noun ("the county
             # town", "the provincial capital") and cues read it as the word it is
             marks += [(m.start, m.row["end"], MENTION) for m in wrapped
