@@ -53,7 +53,7 @@ class FilterConfig(dg.Config):
     relation_cues: bool = True
     # A date written coarser than its statement stands where a `dates` cue of resources/relation_cues.yaml
     # ties it to the event ("First convened in 1973"); off: `coarsest_date` alone decides.
-    date_cues: bool = True
+    date_cues: bool = False
     # NLI premise: "sentence" (default: the evidence sentence, plus the sentences naming head and
     # tail when they stand elsewhere; sharper and faster) or "paragraph" (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"

@@ -67,7 +67,7 @@ class FilterOptions:
     relation_cues: bool = True
     # A date written coarser than its statement stands where a `dates` cue ties it to the event
     # ("First convened in 1973", "until his death in 1021"); off: `coarsest_date` alone decides.
-    date_cues: bool = True
+    date_cues: bool = False
     # NLI premise: the evidence sentence(s) (default: what the triple was found in, shorter and
     # sharper than the paragraph; see core/nli.py) or the whole paragraph (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"

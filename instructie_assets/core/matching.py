@@ -273,11 +273,11 @@ def pair_key(h: Mention, t: Mention, subject: str | None, ref_sentences: dict[in
 
 
 def value_rank(t: Mention, cue: str | None = None) -> tuple[tuple, tuple]:
-    """Value tails: a form written at the statement's own precision (or with its unit), or a date
-    a date cue ties to the event, before any evidence preference; the longest form after it."""
+    """Value tails: a form written at the statement's own precision (or with its unit) first, then a
+    coarser date a date cue ties to the event, before any evidence preference; the longest form after it."""
     st = t.row["statement"]
     exact = st["written_precision"] == st["precision"] if st["kind"] == "time" else bool(st["written_unit"])
-    return (not (exact or cue is not None),), (-(t.row["end"] - t.row["start"]),)
+    return (not exact, not exact and cue is None), (-(t.row["end"] - t.row["start"]),)
 
 
 @dataclass(frozen=True)

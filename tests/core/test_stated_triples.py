@@ -16,6 +16,7 @@ from instructie_assets.core.filtering import DROP_REASONS, FilterOptions, drop_c
 from instructie_assets.core.matching import match_triples
 from instructie_assets.core.mentions import find_mentions
 from instructie_assets.core.nli import nli_premise
+from instructie_assets.core.relation_cues import HEAD, MENTION, TAIL, CueError, load_relation_cues, mask_sentence, parse_relation_cues
 from instructie_assets.core.schemas import SchemaError, load_project_config, parse_theme_schema
 from instructie_assets.core.sentences import split_sentences
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
@@ -75,10 +76,10 @@ def paragraph(text, anchors=(), language="en", title="Julia Kristeva", qid="Q159
     )
 
 
-def run(store, paras, language="en", theme="person", options=FilterOptions()):
+def run(store, paras, language="en", theme="person", options=FilterOptions(), cues=CONFIG.relation_cues):
     mentions = find_mentions(paras, store, language)
     resolved = resolve_mentions(mentions, paras, store, CONFIG.taxonomy, language)
-    candidates = match_triples(resolved, paras, store, CONFIG.schemas[theme], CONFIG.relation_map, language)
+    candidates = match_triples(resolved, paras, store, CONFIG.schemas[theme], CONFIG.relation_map, language, cues)
     return mentions, candidates, filter_triples(candidates, CONFIG.schemas[theme], language, options=options)
 
 
@@ -285,6 +286,115 @@ def test_a_noun_before_a_name_describes_that_name(store, language, text, title):
     assert got[(title, occupation, novelist)] == "apposition"
     assert got[(sollers, occupation, novelist)] is None
     assert got[(title, "spouse" if language == "en" else "配偶", sollers)] is None
+
+
+# --- relation cues -------------------------------------------------------------------------------------
+
+# The mechanism on a literal cue per language (the project's own cues live in resources/relation_cues.yaml).
+LITERAL_CUES = parse_relation_cues({
+    "macros": {"en": {"in": r"(?:in|within)"}},
+    "linking": {"located in": {"en": {"in": r"{head} is a {mention}? ?town {in} the {tail}"}, "zh": {"weiyu": "{head}是位于{tail}"}}},
+}, "literal")
+
+
+@pytest.mark.parametrize("language,stated,unstated,title,uk", [
+    ("en", "Bodmin is a town in the United Kingdom.", "Bodmin sent soldiers, and the United Kingdom paid them.", "Bodmin", "United Kingdom"),
+    ("zh", "博德明是位于英国的镇。", "博德明派出士兵，英国付钱。", "博德明", "英国"),
+])
+def test_a_linking_relation_needs_its_cue(store, language, stated, unstated, title, uk):
+    def located(text, cues=LITERAL_CUES, options=FilterOptions()):
+        paras = paragraph(text, [(uk, uk)], language=language, title=title, qid="Q1000", theme="geographic_location")
+        _, _, filtered = run(store, paras, language, "geographic_location", options, cues)
+        return filtered.filter(pl.col("property") == "P17").row(0, named=True)
+
+    row = located(stated)
+    assert (row["drop_reason"], row["relation_cue"]) == (None, f"located in/{language}/{'in' if language == 'en' else 'weiyu'}")
+    row = located(unstated)
+    assert (row["drop_reason"], row["relation_cue"], row["cue_required"]) == ("no_relation_cue", None, True)
+    assert located(unstated, options=FilterOptions(relation_cues=False))["drop_reason"] is None
+    assert located(unstated, cues=parse_relation_cues({"linking": {}}, "none"))["drop_reason"] is None  # not listed: co-mention
+
+
+def test_the_project_cues_read_how_en_writes_a_place_and_a_citizenship(store):
+    geo = {"title": "Bodmin", "qid": "Q1000", "theme": "geographic_location"}
+    for text, reason in [
+        ("Bodmin is a civil parish and historic town in the United Kingdom.", None),
+        ("Bodmin, United Kingdom, has a moor.", None),
+        ("Bodmin sent soldiers to the United Kingdom and Cornwall.", "no_relation_cue"),
+        ("The lower classes of the United Kingdom and Bodmin were poor.", "no_relation_cue"),
+    ]:
+        _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], **geo), theme="geographic_location")
+        assert filtered.filter(pl.col("property") == "P17")["drop_reason"].to_list() == [reason], text
+    for text, reason in [
+        ("Julia Kristeva is a French writer.", None),                      # a demonym before her description
+        ("Julia Kristeva moved to France in 1966.", "no_relation_cue"),    # moving is no citizenship
+        ("Julia Kristeva is a French-born writer.", "no_relation_cue"),    # nor being born there
+    ]:
+        anchor = "French" if "French" in text else "France"
+        _, _, filtered = run(store, paragraph(text, [(anchor, "France")]))
+        assert filtered.filter(pl.col("property") == "P27")["drop_reason"].to_list() == [reason], text
+
+
+def test_a_pronoun_subject_takes_the_heads_place_in_a_cue(store):
+    text = "Bodmin has a moor. It is a town in the United Kingdom."
+    _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], title="Bodmin", qid="Q1000",
+                                          theme="geographic_location"), theme="geographic_location", cues=LITERAL_CUES)
+    row = filtered.filter(pl.col("property") == "P17").row(0, named=True)
+    assert (row["drop_reason"], row["evidence_kind"], row["relation_cue"]) == (None, "subject_reference", "located in/en/in")
+
+
+def test_mask_sentence_marks_head_tail_and_other_mentions():
+    text = "Intro. Bodmin is a town in Cornwall, UK."
+    s = text.index("Bodmin")
+    masked = mask_sentence(text, s, len(text), [(s, s + 6, HEAD), (text.index("Cornwall"), text.index("Cornwall") + 8, TAIL),
+                                                (s, s + 9, MENTION), (text.index("UK"), text.index("UK") + 2, MENTION)])
+    assert masked == f"{HEAD} is a town in {TAIL}, {MENTION}."  # the overlapping mention gives way to the head
+    assert mask_sentence(text, s, len(text), [(s, s, HEAD)]) == f"{HEAD}Bodmin is a town in Cornwall, UK."
+
+
+@pytest.mark.parametrize("raw,message", [
+    ({"linking": {"located in": {"en": {"broken": "{head} in ({tail}"}}}}, "linking.located in.en.broken: not a valid regular expression"),
+    ({"linking": {"located in": {"en": {"typo": "{head} in {tial}"}}}}, "linking.located in.en.typo: unknown placeholder {tial}"),
+    ({"linking": {"locatd in": {"en": {"in": "{head} in {tail}"}}}}, "linking.locatd in: `locatd in` is no relation"),
+    ({"linking": {"located in": {"fr": {"in": "{head} à {tail}"}}}}, "linking.located in: expected `en` and/or `zh`"),
+    ({"linking": {"located in": {"en": {"empty": ""}}}}, "linking.located in.en.empty: a cue must be a non-empty string"),
+    ({"macros": {"en": {"head": "x"}}}, "macros.en.head: a macro name is a lowercase identifier"),
+    ({"cues": {}}, "unknown key(s) cues"),
+])
+def test_a_bad_cue_file_names_the_file_and_the_cue(tmp_path, raw, message):
+    import yaml
+    path = tmp_path / "relation_cues.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CueError) as err:
+        load_relation_cues(path, {"located in"})
+    assert str(err.value).startswith(f"{path}: ") and message in str(err.value)
+    path.write_text("linking: [unclosed", encoding="utf-8")
+    with pytest.raises(CueError, match="not valid YAML"):
+        load_relation_cues(path)
+    with pytest.raises(SchemaError, match="relation_cues.yaml"):  # the project's loader names it too
+        import shutil
+        resources = tmp_path / "resources"
+        shutil.copytree(RESOURCE_DIR, resources)
+        (resources / "relation_cues.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        load_project_config(SCHEMA_DIR, resources)
+
+
+def test_the_project_cue_file_loads_and_lists_the_linking_relations():
+    assert {"located in", "capital", "country of citizenship", "country of origin", "publisher", "parent"} <= CONFIG.relation_cues.relations()
+    assert CONFIG.relation_cues.required("located in", "en") and not CONFIG.relation_cues.required("occupation", "en")
+
+
+def test_a_date_cue_lets_a_year_stand_only_when_asked(store):
+    text = "Julia Kristeva, born in 1941 in Paris, is a writer."
+    _, candidates, filtered = run(store, paragraph(text))
+    row = filtered.filter(pl.col("property") == "P569").row(0, named=True)
+    assert (row["drop_reason"], row["relation_cue"]) == ("value_precision", "date of birth/en/event_of_head")
+    cued = filter_triples(candidates, CONFIG.schemas["person"], "en", options=FilterOptions(date_cues=True))
+    assert cued.filter(pl.col("property") == "P569")["drop_reason"].to_list() == [None]
+    other_event = "Julia Kristeva, a writer, gave a lecture in 1941 in Paris."
+    _, candidates, _ = run(store, paragraph(other_event))
+    cued = filter_triples(candidates, CONFIG.schemas["person"], "en", options=FilterOptions(date_cues=True))
+    assert cued.filter(pl.col("property") == "P569")["drop_reason"].to_list() == ["value_precision"]
 
 
 # --- relation mappings -----------------------------------------------------------------------------------
