@@ -450,3 +450,111 @@ def test_nli_premise_is_the_evidence_sentence_with_the_named_subject():
     assert nli_premise(row, text, "en", "paragraph") == text
     zh = "朱莉娅·克里斯蒂娃是作家。她出生于巴黎。"
     assert nli_premise({"evidence_start": 13, "evidence_end": 20, "head_start": 0, "tail_start": 17}, zh, "zh") == "朱莉娅·克里斯蒂娃是作家。 她出生于巴黎。"
+
+
+# --- ZH relation cues (resources/relation_cues.yaml, zh entries) -------------------------------------------
+
+def test_zh_a_stop_inside_a_closed_bracket_ends_no_sentence():
+    text = "国际奥林匹克委员会（法语：Comité，缩写：CIO；英语：IOC），简称国际奥委会。它成立于1894年。她说：“我很好。”（括号没有关"
+    assert [text[s:e] for s, e in split_sentences(text, "zh")] == [
+        "国际奥林匹克委员会（法语：Comité，缩写：CIO；英语：IOC），简称国际奥委会。", "它成立于1894年。", "她说：“我很好。”", "（括号没有关"]
+
+
+def _masked(text: str) -> str:
+    """〔H〕, 〔T〕, 〔M〕 written as the head, tail and other-mention marks a cue reads."""
+    from instructie_assets.core.relation_cues import HEAD, MENTION, TAIL
+    return text.replace("〔H〕", HEAD).replace("〔T〕", TAIL).replace("〔M〕", MENTION)
+
+
+@pytest.mark.parametrize("relation, sentence, stated", [
+    # located in: a location verb, a place chain, a class after 是...的, jurisdiction, a clause without a subject
+    ("located in", "〔H〕（德语：Brandenburger Tor）是位于〔T〕首都〔M〕的新古典主义风格建筑。", True),
+    ("located in", "总部位于〔T〕〔H〕。", True),
+    ("located in", "〔H〕（德语：Bielefeld）是〔T〕〔M〕的一座城市，位于〔M〕的东边。", True),
+    ("located in", "〔H〕，是非营利国际体育组织，负责举办〔M〕，总部位于〔M〕〔T〕。", True),
+    ("located in", "〔H〕属于〔T〕管辖。", True),
+    ("located in", "柏林亦划分为〔H〕和〔M〕，分属〔T〕和〔M〕管辖。", True),
+    ("located in", "穿过〔T〕城区最大的公园〔H〕。", True),
+    # ...and co-mention that says nothing of where the head lies
+    ("located in", "〔H〕是〔M〕的象征，也是〔T〕的国家象征标志。", False),
+    ("located in", "如今，作为〔T〕标志的〔H〕又成为了欧洲一体化进程的象征。", False),
+    ("located in", "〔M〕被任命为〔T〕总理，游行队伍从〔H〕通过。", False),
+    ("located in", "〔H〕的主要火车站是〔T〕ICE高速铁路系统的一部分。", False),
+    ("located in", "士兵攻入〔T〕，攻克了〔M〕的地堡和〔H〕。", False),
+    # alternative name: 又名 lists (the subject left out), brackets, 简称, 故称; never a part's name
+    ("alternative name", "〔H〕又名〔M〕、〔T〕、〔M〕等，其裸露的〔M〕子称为〔M〕。", True),
+    ("alternative name", "〔H〕又名〔M〕、〔M〕等，其裸露的种子称为〔T〕。", False),
+    ("alternative name", "〔H〕（法语：Comité，缩写：CIO；英语：IOC），简称〔M〕、〔T〕，是国际体育组织。", True),
+    ("alternative name", "〔H〕（化学式：〔T〕）是一种无机化合物。", True),
+    ("alternative name", "以种子繁殖〔H〕需要20年才会结果，故称“〔T〕”。", True),
+    ("alternative name", "〔H〕在〔M〕古代称为「银果」，如今又称为「〔T〕」。", True),
+    ("alternative name", "〔H〕，〔M〕称〔T〕，是地球上海拔最高的山峰。", True),
+    ("alternative name", "1865年，〔H〕以英国测量师〔M〕的名字命名为〔T〕。", True),
+    ("alternative name", "〔H〕的种子称为〔T〕，有点像杏子。", False),
+    ("alternative name", "〔H〕种子可以食用，在〔M〕被称为〔T〕。", False),
+    # country of citizenship: 籍, the country before an occupation; an origin (裔) or a move is none
+    ("country of citizenship", "是由国际体育活动家、〔T〕籍的〔H〕发起成立。", True),
+    ("country of citizenship", "〔H〕（Veronica Roth，〔M〕—）〔T〕〔M〕和短篇小说作家。", True),
+    ("country of citizenship", "〔T〕游泳运动员〔H〕赢得八枚金牌。", True),
+    ("country of citizenship", "〔H〕（〔M〕－〔M〕），〔T〕裔〔M〕〔M〕。", False),
+    ("country of citizenship", "〔H〕于1891年移居〔T〕。", False),
+    # founded by: 由...创立 / 发起成立; a president is no founder
+    ("founded by", "〔H〕成立于〔M〕，是由国际体育活动家、〔M〕籍的〔T〕发起成立。", True),
+    ("founded by", "〔H〕由〔T〕和〔M〕于〔M〕创立。", True),
+    ("founded by", "6月23日〔H〕成立，〔M〕籍的〔T〕出任主席。", False),
+    # parent taxon: the larger rank written before the smaller one
+    ("parent taxon", "属〔T〕〔H〕惟一现存物种。", True),
+    ("parent taxon", "〔H〕叶子在〔T〕中很特别。", False),
+    # distribution: a place where a name is used is no range
+    ("distribution", "〔H〕原产于〔T〕。", True),
+    ("distribution", "〔H〕种子可以食用，在〔T〕被称为〔M〕。", False),
+])
+def test_zh_relation_cues(relation, sentence, stated):
+    found = CONFIG.relation_cues.find("linking", relation, "zh", _masked(sentence))
+    assert (found is not None) == stated, (sentence, found)
+
+
+@pytest.mark.parametrize("sentence, tied", [
+    ("〔H〕于〔T〕动工，1889年3月31日落成。", True),
+    ("〔H〕由〔M〕和〔M〕于〔T〕创立。", True),
+    ("〔M〕于〔T〕接手该工程，〔H〕于〔M〕正式通航。", False),
+])
+def test_zh_date_cues_tie_a_coarser_date_to_the_founding(sentence, tied):
+    assert (CONFIG.relation_cues.find("dates", "inception", "zh", _masked(sentence)) is not None) == tied
+
+
+def run_cued(store, paras, language, theme, options=FilterOptions()):
+    mentions = find_mentions(paras, store, language)
+    resolved = resolve_mentions(mentions, paras, store, CONFIG.taxonomy, language)
+    candidates = match_triples(resolved, paras, store, CONFIG.schemas[theme], CONFIG.relation_map, language, CONFIG.relation_cues)
+    return candidates, filter_triples(candidates, CONFIG.schemas[theme], language, options=options)
+
+
+def test_zh_located_in_needs_a_cue(store):
+    para = lambda text: paragraph(text, [("法国", "法国")], language="zh", title="巴黎", qid="Q90", theme="geographic_location")
+    _, kept = run_cued(store, para("巴黎是法国的首都，也是法国最大的城市。"), "zh", "geographic_location")
+    assert reasons(kept)[("巴黎", "位于", "法国")] is None
+    _, dropped = run_cued(store, para("巴黎是法国人的骄傲。"), "zh", "geographic_location")
+    assert reasons(dropped)[("巴黎", "位于", "法国")] == "no_relation_cue"
+    _, off = run_cued(store, para("巴黎是法国人的骄傲。"), "zh", "geographic_location", FilterOptions(relation_cues=False))
+    assert reasons(off)[("巴黎", "位于", "法国")] is None
+
+
+def test_zh_citizenship_needs_a_cue(store):
+    para = lambda text: paragraph(text, [("法国", "法国")], language="zh", title="朱莉娅·克里斯蒂娃")
+    _, kept = run_cued(store, para("朱莉娅·克里斯蒂娃是法国籍作家。"), "zh", "person")
+    assert reasons(kept)[("朱莉娅·克里斯蒂娃", "国籍", "法国")] is None
+    _, dropped = run_cued(store, para("朱莉娅·克里斯蒂娃后来移居法国。"), "zh", "person")
+    assert reasons(dropped)[("朱莉娅·克里斯蒂娃", "国籍", "法国")] == "no_relation_cue"
+
+
+def test_zh_a_sentence_opening_with_another_name_gives_the_subject_that_name(make_store):
+    world = [e for e in WORLD if e["id"] != "Q243"] + [
+        entity("Q243", en=["Eiffel Tower"], zh=["埃菲尔铁塔", "铁娘子", "塔顶"], sites={"enwiki": "Eiffel Tower", "zhwiki": "埃菲尔铁塔"},
+               claims={"P31": ["Q12518"], "P131": ["Q90"]})]
+    text = "埃菲尔铁塔是巴黎的地标。又名铁娘子，其最高处称为塔顶。"
+    para = paragraph(text, [("巴黎", "巴黎")], language="zh", title="埃菲尔铁塔", qid="Q243", bold=["埃菲尔铁塔", "铁娘子", "塔顶"], theme="building")
+    _, filtered = run_cued(make_store(world), para, "zh", "building")
+    got = reasons(filtered)
+    assert got[("埃菲尔铁塔", "别名", "铁娘子")] is None  # the subject left out before 又名 reads as the head
+    assert got[("埃菲尔铁塔", "别名", "塔顶")] == "no_relation_cue"  # a part's name (其...称为) is not the subject's
