@@ -19,9 +19,16 @@ from instructie_assets.runner import BuildOptions, build, summary
 
 pytestmark = pytest.mark.slow  # the whole graph on the sample (minutes); `make test-fast` leaves it out
 
-# Floors reflect what the stages achieve now (measured: en P=0.983 R=0.867, zh P=0.983 R=0.866: head and tail in
-# one sentence by default, so facts a paragraph gives only across sentences are not kept); raise them as stages improve.
-FLOOR = {"precision": 0.97, "recall": 0.85}
+# Floors reflect what the stages achieve now (measured: en P=1.000 R=0.844: head and tail in one sentence by
+# default, so facts a paragraph gives only across sentences are not kept; relations listed in
+# resources/relation_cues.yaml need a cue linking head and tail, so "born in X in the United Kingdom" is no
+# citizenship and "serving London" no location; before the cues: en P=0.983 R=0.867, zh P=0.983 R=0.866);
+# raise them as stages improve.
+FLOOR = {"precision": 0.98, "recall": 0.84}
+# ZH relation cues (resources/relation_cues.yaml) keep out gold triples the sample's sentences only imply: "波兰裔法国物理学家"
+# (an origin, no citizenship), Brandenburg and Potsdam "in" Germany from "柏林位于德国东北部...四周被勃兰登堡州环绕，该州首府波茨坦",
+# Everest "in" Nepal from "尼泊尔称萨加玛塔", the Underground "in" London from "服务英国伦敦" (measured: zh P=0.982 R=0.828 with date cues off, the default).
+LANGUAGE_FLOOR = {"zh": {"precision": 0.97, "recall": 0.82}}
 
 
 def query(db, sql, params=()):
@@ -42,7 +49,8 @@ def test_sample_scores_against_gold(built, language):
         by_text[text].append({"head": h, "relation": r, "tail": t})
     prf = triple_prf([{"text": g["text"], "relation": g["relation"]} for g in gold], [{"text": k, "relation": v} for k, v in by_text.items()])
     print(f"\n{language}: {prf}")
-    assert prf.precision >= FLOOR["precision"] and prf.recall >= FLOOR["recall"]
+    floor = LANGUAGE_FLOOR.get(language, FLOOR)
+    assert prf.precision >= floor["precision"] and prf.recall >= floor["recall"]
 
 
 def identify_figures(db: str, language: str, gold: list[dict]) -> dict:

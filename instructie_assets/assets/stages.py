@@ -150,7 +150,8 @@ def candidate_triples(
         for resolved, texts in by_paragraph(resolved_entities, paragraphs, ["paragraph_id", "mention_id"], ["paragraph_id", "text", "article_qid"]):
             if resolved.is_empty():
                 continue
-            matched = match_triples(resolved, texts, store, config.schemas[theme], config.relation_map, language)
+            matched = match_triples(resolved, texts, store, config.schemas[theme], config.relation_map, language,
+                                           config.relation_cues)
             df = reduce_transitive(matched, TRANSITIVE_RELATIONS)
             out.write(df)
             shortcuts += matched.height - df.height
