@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # One Dagster instance for the demo's runs and the UI: what `make demo` builds, `make dev` shows.
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: demo test bench dev clean install
+.PHONY: demo test test-fast bench dev clean install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The quick loop: every test but those marked slow (the whole graph on the sample, daemon, webserver, training).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 # Benchmarks: one `BENCH <name> ratio=... gate=...` line each; exits non-zero if a gate fails.
 bench: $(STAMP)

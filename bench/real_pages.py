@@ -60,7 +60,7 @@ def _cli(args: list[str], env: dict) -> None:
 def run_pipeline(dumps: dict[str, Path], work: Path) -> Path:
     """`instructie build` on the dumps into a fresh database: the readers first, then every stage for
     the themes the articles fall into. Returns the database path."""
-    from instructie_assets.core.lake import lake_cursor, lake_location
+    from instructie_assets.storage.lake import lake_cursor, lake_location
 
     db = work / "lake"
     for stale in (db, work / "exports", work / ".dagster_storage"):

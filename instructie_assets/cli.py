@@ -52,7 +52,7 @@ def _logged(command: str, db: str, work, verbose: bool = False):
     """Run `work()` with Dagster's runs recorded in the project's instance; their events go to
     `<log dir>/<command>-<time>.log`. Returns (result, exit code: 0, 1 failed, 2 another run holds the
     locks; log path, warnings)."""
-    from instructie_assets.core.run_locks import LockHeldError
+    from instructie_assets.storage.run_locks import LockHeldError
     from instructie_assets.run_log import log_path, write_run_log
     from instructie_assets.runner import BuildError
 
@@ -92,12 +92,12 @@ def _print_summary(rows: list[dict]) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from instructie_assets.core.preflight import Problem, check_database_target, check_lake, check_wikidata_dump
+    from instructie_assets.preflight import Problem, check_database_target, check_lake, check_wikidata_dump
     from instructie_assets.partitions import parse_shard
 
     problems = [p for p in (check_wikidata_dump(args.wikidata), check_database_target(args.db, data_path=args.data_path)) if p]
     try:
-        _, n = parse_shard(args.shard)
+        parse_shard(args.shard)
     except ValueError as exc:
         problems.append(Problem("--shard", str(exc)))
     if args.workers < 0:
@@ -106,7 +106,6 @@ def _ingest(args: argparse.Namespace) -> int:
         problems = check_lake(args.db, args.data_path)
     if problems:
         return _usage_errors(problems)
-    os.environ["INSTRUCTIE_WIKIDATA_SHARDS"] = str(n)  # before the definitions are imported
     from instructie_assets.runner import BuildOptions, ingest_wikidata_shard
 
     options = BuildOptions(wikipedia=[], wikidata=args.wikidata, db=args.db, out_dir=os.devnull, tolerant=args.tolerant, workers=args.workers,
@@ -124,7 +123,10 @@ def _log_level(args: argparse.Namespace) -> str:
 
 
 def _storage_options(args: argparse.Namespace) -> dict:
-    return {"data_path": args.data_path or "", "allow_empty": getattr(args, "allow_empty", False), "wait": getattr(args, "wait", False)}
+    options = {"data_path": args.data_path or "", "allow_empty": getattr(args, "allow_empty", False), "wait": getattr(args, "wait", False)}
+    if getattr(args, "batch_rows", None):
+        options["batch_rows"] = args.batch_rows
+    return options
 
 
 def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True) -> None:
@@ -132,6 +134,9 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True)
                         help="with --db postgres:<dsn>: where the Parquet files go, a directory every machine mounts or s3://bucket/prefix/ "
                         "(default: $INSTRUCTIE_DATA_PATH; an embedded lake keeps them in <db>/data/)")
     if writes:
+        parser.add_argument("--batch-rows", type=int, default=int(os.environ.get("INSTRUCTIE_BATCH_ROWS", "0")) or None,
+                            help="rows per batch of the stages after paragraphs: their peak memory is one batch, whatever the partition "
+                                 "(default 2000; env INSTRUCTIE_BATCH_ROWS; see the README's Memory section)")
         parser.add_argument("--wait", action="store_true",
                             help="wait for another run writing the same partitions (default: exit 2 at once, naming that run)")
         parser.add_argument("--allow-empty", action="store_true",
@@ -141,7 +146,7 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, writes: bool = True)
 def _merge(args: argparse.Namespace) -> int:
     import duckdb
 
-    from instructie_assets.core.preflight import Problem, check_database_target, check_lake
+    from instructie_assets.preflight import Problem, check_database_target, check_lake
 
     problems = [Problem("shard database", f"{p}: no such database (a directory written by ingest-wikidata --db)")
                 for p in args.shard_dbs if not (os.path.isfile(os.path.join(p, "catalog.sqlite")) or os.path.isfile(p))]
@@ -152,8 +157,8 @@ def _merge(args: argparse.Namespace) -> int:
     if problems:
         return _usage_errors(problems)
 
-    from instructie_assets.core.duckdb_tables import merge_shard_databases
-    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
+    from instructie_assets.storage.duckdb_tables import merge_shard_databases
+    from instructie_assets.storage.lake import StorageError, lake_cursor, lake_location
     from instructie_assets.core.wikidata import TABLE_SCHEMAS
 
     try:
@@ -175,8 +180,8 @@ def _merge(args: argparse.Namespace) -> int:
 def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from instructie_assets.core.lake import StorageError, lake_cursor, lake_location
-    from instructie_assets.core.preflight import check_database_target
+    from instructie_assets.storage.lake import StorageError, lake_cursor, lake_location
+    from instructie_assets.preflight import check_database_target
 
     if (problem := check_database_target(args.db, must_exist=True, data_path=args.data_path)) is not None:
         return _usage_errors([problem])
@@ -195,7 +200,7 @@ def _sql(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     import json
 
-    from instructie_assets.core.preflight import Problem, check_database_target, check_lake, check_model_option, check_writable_dir
+    from instructie_assets.preflight import Problem, check_database_target, check_lake, check_model_option, check_writable_dir
 
     problems = [p for p in (check_database_target(args.db, must_exist=True, data_path=args.data_path), check_model_option(args.base_model, "--base-model"),
                             check_writable_dir(args.model_dir, "--model-dir"), check_writable_dir(args.data_dir, "--data-dir")) if p]
@@ -266,7 +271,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     """`build` and `demo`: check the whole command line first (exit 2, nothing run), then build."""
-    from instructie_assets.core.preflight import Problem, check_build, check_lake, check_model_option
+    from instructie_assets.preflight import Problem, check_build, check_lake, check_model_option
 
     demo = args.command == "demo"
     wikipedia = list(SAMPLE_WIKIPEDIA) if demo else args.wikipedia
@@ -334,7 +339,7 @@ def _print_warnings(warnings, checks) -> None:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from instructie_assets.core.doctor import (
+    from instructie_assets.doctor import (
         disk_needed, dump_findings, instance_finding, machine_findings, model_finding, project_finding, storage_findings,
     )
     from instructie_assets.core.nli import DEFAULT_NLI_MODEL

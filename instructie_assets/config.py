@@ -7,6 +7,7 @@ from typing import Literal
 import dagster as dg
 
 from instructie_assets.core.filtering import FilterOptions
+from instructie_assets.core.instructions import InstructionStyle, Negatives
 
 
 class ParagraphConfig(dg.Config):
@@ -47,6 +48,13 @@ class FilterConfig(dg.Config):
     # Count the article's subject as present where a sentence refers to it as a pronoun or a
     # description ("He was born in...", "The tower is...", "他出生于...", "该塔高..."), as T-REx does.
     subject_reference: bool = True
+    # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
+    # ...) are kept only where one of their cues links head and tail in the evidence sentence
+    # ("Bodmin, Cornwall", "the capital of", "位于"): drop reason `no_relation_cue`; off: co-mention is enough.
+    relation_cues: bool = True
+    # A date written coarser than its statement stands where a `dates` cue of resources/relation_cues.yaml
+    # ties it to the event ("First convened in 1973"); off: `coarsest_date` alone decides.
+    date_cues: bool = False
     # NLI premise: "sentence" (default: the evidence sentence, plus the sentences naming head and
     # tail when they stand elsewhere; sharper and faster) or "paragraph" (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"
@@ -63,9 +71,9 @@ class SplitConfig(dg.Config):
     seed: int = 42
     # pool: the 16 instructions (4 templates x 4 output formats); json_schema: {"instruction","schema","input"}
     # with output {"<relation>": [{"subject","object"}]}.
-    style: str = "pool"
+    style: InstructionStyle = "pool"
     # Paragraphs with no triple at all: exported as negatives in "train" only (default), in "all" splits, or "none".
-    negatives: str = "train"
+    negatives: Negatives = "train"
     # Write NAN for every listed label the text does not hold.
     explicit_nan: bool = False
     # Add this many labels of other themes to each instruction (hard negatives).

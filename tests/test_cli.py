@@ -151,7 +151,7 @@ def test_a_failed_run_prints_one_line_and_where_the_log_is(tmp_path):
     assert "STEP_FAILURE" in text or "failed" in text
     assert "DumpFormatError" in text and "Stack Trace" in text  # the traceback is in the file, not on the terminal
     tables = subprocess.run(
-        [sys.executable, "-c", "import sys; from instructie_assets.core.lake import lake_cursor, lake_location, table_exists; "
+        [sys.executable, "-c", "import sys; from instructie_assets.storage.lake import lake_cursor, lake_location, table_exists; "
          "print(table_exists(lake_cursor(lake_location(sys.argv[1])), 'wikidata_labels'))", str(tmp_path / "data" / "lake")],
         capture_output=True, text=True)
     assert tables.stdout.strip() == "False", tables.stderr  # the failed ingest left no table behind
@@ -178,7 +178,7 @@ def test_doctor_on_the_sample_and_on_a_wiki_we_do_not_build(tmp_path, capsys, mo
     assert "missing  NER model" in out and out.splitlines()[-1].startswith("3 missing")
 
     # the lake target: an existing one is opened; a PostgreSQL catalog that does not answer is missing, in one line
-    from instructie_assets.core.preflight import check_lake
+    from instructie_assets.preflight import check_lake
 
     assert check_lake(str(tmp_path / "lake")) == []
     cli.main(["doctor", "--db", str(tmp_path / "lake")])

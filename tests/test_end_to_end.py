@@ -12,15 +12,24 @@ import pytest
 
 from instructie_assets.core.evaluation import read_jsonl, triple_prf
 from instructie_assets.core.filtering import DROP_REASONS
-from instructie_assets.core.lake import copy_lake, lake_cursor, lake_location
+from instructie_assets.storage.lake import copy_lake, lake_cursor, lake_location
 from instructie_assets.core.schemas import load_project_config
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import RESOURCE_DIR, SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA, SCHEMA_DIR
 from instructie_assets.runner import BuildOptions, build, summary
 
-# Floors reflect what the stages achieve now (measured: en P=0.983 R=0.867, zh P=0.983 R=0.866: head and tail in
-# one sentence by default, so facts a paragraph gives only across sentences are not kept); raise them as stages improve.
-FLOOR = {"precision": 0.97, "recall": 0.85}
+pytestmark = pytest.mark.slow  # the whole graph on the sample (minutes); `make test-fast` leaves it out
+
+# Floors reflect what the stages achieve now (measured: en P=1.000 R=0.844: head and tail in one sentence by
+# default, so facts a paragraph gives only across sentences are not kept; relations listed in
+# resources/relation_cues.yaml need a cue linking head and tail, so "born in X in the United Kingdom" is no
+# citizenship and "serving London" no location; before the cues: en P=0.983 R=0.867, zh P=0.983 R=0.866);
+# raise them as stages improve.
+FLOOR = {"precision": 0.98, "recall": 0.84}
+# ZH relation cues (resources/relation_cues.yaml) keep out gold triples the sample's sentences only imply: "波兰裔法国物理学家"
+# (an origin, no citizenship), Brandenburg and Potsdam "in" Germany from "柏林位于德国东北部...四周被勃兰登堡州环绕，该州首府波茨坦",
+# Everest "in" Nepal from "尼泊尔称萨加玛塔", the Underground "in" London from "服务英国伦敦" (measured: zh P=0.982 R=0.828 with date cues off, the default).
+LANGUAGE_FLOOR = {"zh": {"precision": 0.97, "recall": 0.82}}
 
 
 def query(db, sql, params=()):
@@ -107,7 +116,8 @@ def test_sample_scores_against_gold(built, language):
         by_text[text].append({"head": h, "relation": r, "tail": t})
     prf = triple_prf([{"text": g["text"], "relation": g["relation"]} for g in gold], [{"text": k, "relation": v} for k, v in by_text.items()])
     print(f"\n{language}: {prf}")
-    assert prf.precision >= FLOOR["precision"] and prf.recall >= FLOOR["recall"]
+    floor = LANGUAGE_FLOOR.get(language, FLOOR)
+    assert prf.precision >= floor["precision"] and prf.recall >= floor["recall"]
 
 
 def identify_figures(db: str, language: str, gold: list[dict]) -> dict:
@@ -273,9 +283,14 @@ def test_theme_classifier_trains_on_the_sample_and_overrides_themes(built, tiny_
     model_dir = tmp_path / "theme-model"
     metrics = train_theme_classifier(options, tiny_nli_dir, str(model_dir), str(tmp_path / "theme-data"), size=480, epochs=2, device="cpu")
     assert metrics["train_rows"] + metrics["valid_rows"] == 48  # every KG-labelled sample paragraph (2 per theme x language)
-    assert 0.0 <= metrics["accuracy"] <= 1.0 and set(metrics["accuracy_by_theme"]) <= set(THEMES)
     schemas = load_project_config(SCHEMA_DIR, RESOURCE_DIR).schemas
     classifier = TransformersThemeClassifier(str(model_dir), {k: {s.cate_en, s.cate_zh} for k, s in schemas.items()}, device="cpu")
+    # the reported held-out accuracy is what the saved model scores on valid.jsonl, recomputed here
+    valid = read_jsonl(tmp_path / "theme-data" / "valid.jsonl")
+    assert len(valid) == metrics["valid_rows"] > 0
+    predicted = [theme for theme, _ in classifier.classify([r["text"] for r in valid])]
+    assert metrics["accuracy"] == pytest.approx(sum(p == r["label"] for p, r in zip(predicted, valid)) / len(valid))
+    assert set(metrics["accuracy_by_theme"]) == {r["label"] for r in valid}
     verdicts = classifier.classify(["Douglas Adams was an English author.", "火星是太阳系的第四颗行星。"])
     assert all(t in THEMES and 0 < s <= 1 for t, s in verdicts)
     options.theme_model, options.theme_mode, options.languages, options.themes = str(model_dir), "override", ["en"], ["person"]
@@ -361,7 +376,7 @@ def test_backfill_of_all_partitions_with_the_daemon(built, tmp_path):
     (home / "dagster.yaml").write_text(
         "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n  config:\n    max_concurrent_runs: 3\n")
     sql = ("SELECT theme, language, count(*), sum(hash(triple_id || coalesce(drop_reason, ''))) FROM main.filtered_triples GROUP BY ALL "
-           "UNION ALL SELECT theme, language, count(*), sum(hash(record_id || output || split)) FROM main.instruction_splits GROUP BY ALL ORDER BY ALL")
+           "UNION ALL SELECT theme, language, count(*), sum(hash(text_id || output || split)) FROM main.instruction_splits GROUP BY ALL ORDER BY ALL")
     before = query(db, sql)
     root = Path(__file__).resolve().parents[1]
     bin_dir = Path(sys.executable).parent

@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = """{ assetNodes { assetKey { path } partitionKeysByDimension { name partitionKeys }
   assetChecksOrError { ... on AssetChecks { checks { name } } } } }"""
@@ -57,6 +59,7 @@ def running_webserver(env: dict):
             raise AssertionError("the webserver did not stop on SIGTERM")
 
 
+@pytest.mark.slow
 def test_graphql_lists_assets_partitions_and_checks(tmp_path):
     env = {"DAGSTER_HOME": str(tmp_path), "INSTRUCTIE_DB": str(tmp_path / "lake"), "INSTRUCTIE_EXPORT_DIR": str(tmp_path / "out")}
     with running_webserver(env) as port:

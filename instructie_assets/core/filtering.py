@@ -6,6 +6,8 @@ One function per rule, each returning its reason or None; they run in the order 
   <mention reasons>       `mention_reason`    a head or tail mention tagged by Identify, or an apposition
   value_precision, value_unit  `value_reason` a value written as the statement says it (FilterOptions)
   evidence                `evidence_reason`   head and tail in one sentence (FilterOptions.evidence)
+  no_relation_cue         `cue_reason`        a relation listed in resources/relation_cues.yaml needs a cue
+                                              linking head and tail in the evidence sentence (FilterOptions.relation_cues)
   duplicate               (in `filter_triples`) the same strings already kept in the paragraph
   nli                     `nli` scorer        the premise does not entail the triple (when a model is set)
   sampling                (in `filter_triples`) label-centric sampling dropped the paragraph
@@ -59,6 +61,13 @@ class FilterOptions:
     # Count the article's subject as present in sentences that refer to it as a pronoun or a
     # description ("He was born in...", "该塔高..."); off: such triples are dropped with `evidence`.
     subject_reference: bool = True
+    # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
+    # ...) are kept only where a cue links head and tail in the evidence sentence ("Bodmin, Cornwall",
+    # "the capital of", "位于", "…籍"); off: co-mention in one sentence is enough for them too.
+    relation_cues: bool = True
+    # A date written coarser than its statement stands where a `dates` cue ties it to the event
+    # ("First convened in 1973", "until his death in 1021"); off: `coarsest_date` alone decides.
+    date_cues: bool = False
     # NLI premise: the evidence sentence(s) (default: what the triple was found in, shorter and
     # sharper than the paragraph; see core/nli.py) or the whole paragraph (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"
@@ -96,7 +105,7 @@ def schema_reason(row: dict, schema: ThemeSchema, language: str | None = None) -
     relation = schema.relation(row["relation"])
     if relation is None:
         return "schema"
-    if row["statement_kind"] == "alias":
+    if row["statement_kind"] == "alias":  # alias pairs: the relation must take aliases; their types are checked like any triple's
         if not relation.from_aliases:
             return "schema"
     elif row["property"] not in relation.properties_for(language or row.get("language")):
@@ -116,10 +125,12 @@ def mention_reason(row: dict) -> str | None:
 
 def value_reason(row: dict, options: FilterOptions) -> str | None:
     """`value_precision`: a date written coarser than the statement's precision (beyond
-    `coarsest_date`); `value_unit`: a quantity with a unit written as a bare number."""
+    `coarsest_date`) unless a date cue ties it to the event (`date_cues`); `value_unit`: a quantity with a unit written as a bare number."""
     if row["statement_kind"] == "time" and row["written_precision"] is not None:
         precision = int(row["value"].rpartition("/")[2])
         floor = precision if options.coarsest_date == "own" else min(precision, PRECISION_OF[options.coarsest_date])
+        if options.date_cues and row.get("relation_cue") is not None:
+            return None  # a date cue ties the written (coarser) date to this event
         return "value_precision" if row["written_precision"] < floor else None
     if row["statement_kind"] == "quantity" and options.quantity_needs_unit and row["written_unit"] is False:
         return "value_unit"
@@ -134,6 +145,14 @@ def evidence_reason(row: dict, options: FilterOptions) -> str | None:
         return "evidence"
     if not options.subject_reference and kind == "subject_reference":
         return "evidence" if options.evidence == "sentence" else None
+    return None
+
+
+def cue_reason(row: dict, options: FilterOptions) -> str | None:
+    """`no_relation_cue` when the relation needs a cue linking head and tail (resources/relation_cues.yaml)
+    and the evidence sentence has none."""
+    if options.relation_cues and row.get("cue_required") and row.get("relation_cue") is None:
+        return "no_relation_cue"
     return None
 
 
@@ -152,7 +171,24 @@ def filter_triples(
 
     Date rule: a date's tail is written as in the text ("December 2009"); with `refine_dates` it is
     the statement's value at its own precision ("4 December 2009"). `tail_written` keeps the text's
-    form either way, at `tail_start`-`tail_end`."""
+    form either way, at `tail_start`-`tail_end`.
+
+    The same in two passes over batches of whole paragraphs (bounded memory): `tag_triples` on each
+    batch, counting `label_combinations` into one Counter, then `sample_paragraphs` on each tagged
+    batch with that Counter."""
+    tagged = tag_triples(candidates, schema, language, nli, options)
+    return sample_paragraphs(tagged, Counter(label_combinations(tagged).values()), options)
+
+
+def tag_triples(
+    candidates: pl.DataFrame,
+    schema: ThemeSchema,
+    language: str,
+    nli: Callable[[list[dict]], dict[str, float]] | None = None,
+    options: FilterOptions = FilterOptions(),
+) -> pl.DataFrame:
+    """Every rule of `filter_triples` but label-centric sampling. Works on any set of whole paragraphs
+    (the duplicate rule looks within a paragraph)."""
     if candidates.is_empty():
         return pl.DataFrame(schema=FILTERED_SCHEMA)
     rows = candidates.to_dicts()
@@ -165,7 +201,7 @@ def filter_triples(
             r["tail"] = refined_date(r["value"], language) or r["tail"]
         r["nli_score"] = None
         r["drop_reason"] = (schema_reason(r, schema, language) or mention_reason(r) or value_reason(r, options)
-                            or evidence_reason(r, options))
+                            or evidence_reason(r, options) or cue_reason(r, options))
         if r["drop_reason"] is None:
             key = (r["paragraph_id"], r["head"], r["relation"], r["tail"])
             if key in seen:
@@ -178,24 +214,41 @@ def filter_triples(
             r["nli_score"] = scores[r["triple_id"]]
             if r["nli_score"] < options.nli_threshold:
                 r["drop_reason"] = "nli"
-    # Label-centric sampling over the paragraphs' combinations of kept labels.
-    combos: dict[str, tuple[str, ...]] = {}
-    for r in rows:
-        if r["drop_reason"] is None:
-            combos.setdefault(r["paragraph_id"], ())
-            combos[r["paragraph_id"]] = tuple(sorted(set(combos[r["paragraph_id"]]) | {r["relation"]}))
-    frequency = Counter(combos.values())
-    dropped = {
+    _check_reasons(rows)
+    return pl.DataFrame(rows, schema=FILTERED_SCHEMA).select(list(FILTERED_SCHEMA))
+
+
+def label_combinations(tagged: pl.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Paragraph id -> the sorted relations of its kept triples (paragraphs with any), of tagged triples.
+    Label-centric sampling counts these over the whole partition."""
+    combos: dict[str, set[str]] = {}
+    for pid, relation in tagged.filter(pl.col("drop_reason").is_null()).select("paragraph_id", "relation").iter_rows():
+        combos.setdefault(pid, set()).add(relation)
+    return {pid: tuple(sorted(relations)) for pid, relations in combos.items()}
+
+
+def sample_paragraphs(tagged: pl.DataFrame, frequency: Counter, options: FilterOptions = FilterOptions()) -> pl.DataFrame:
+    """Label-centric sampling: the kept triples of a paragraph get `sampling` when the paragraph's
+    label combination, `frequency[combination]` times in the partition, is not drawn (seeded by the
+    paragraph id). `tagged` holds whole paragraphs."""
+    if tagged.is_empty():
+        return tagged
+    combos = label_combinations(tagged)
+    dropped = [
         pid for pid, combo in combos.items()
         if seeded_uniform(options.seed, pid) >= keep_probability(frequency[combo], options.sampling_threshold, options.sampling_exponent)
-    }
-    for r in rows:
-        if r["drop_reason"] is None and r["paragraph_id"] in dropped:
-            r["drop_reason"] = "sampling"
+    ]
+    if not dropped:
+        return tagged
+    return tagged.with_columns(
+        pl.when(pl.col("drop_reason").is_null() & pl.col("paragraph_id").is_in(dropped)).then(pl.lit("sampling"))
+        .otherwise(pl.col("drop_reason")).alias("drop_reason"))
+
+
+def _check_reasons(rows: list[dict]) -> None:
     unknown = {r["drop_reason"] for r in rows} - set(DROP_REASONS) - {None}
     if unknown:
         raise ValueError(f"drop reasons missing from TRIPLE_DROP_REASONS: {sorted(unknown)}")
-    return pl.DataFrame(rows, schema=FILTERED_SCHEMA).select(list(FILTERED_SCHEMA))
 
 
 def drop_counts(filtered: pl.DataFrame) -> dict[str, int]:

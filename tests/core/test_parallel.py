@@ -139,6 +139,7 @@ def wait_gone(pids: set[int], seconds: float = 10) -> set[int]:
 
 
 @linux_only
+@pytest.mark.slow  # the CLI ingesting a 150 MB dump in a subprocess with two workers
 def test_killed_wikidata_ingest_leaves_no_process_behind(tmp_path):
     # a dump that takes the workers a while: a real entity (Bielefeld, ~100 KB) copied under new ids
     q2112 = next(json.loads(line) for line in (ROOT / "tests/fixtures/wikidata/real-entities.jsonl").read_text(encoding="utf-8").splitlines()

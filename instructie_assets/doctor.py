@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from instructie_assets.core.preflight import (
+from instructie_assets.preflight import (
     Problem, check_database_target, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir, looks_like_path,
 )
 
@@ -137,9 +137,9 @@ def dump_findings(wikipedia: list[str], wikidata: str | None) -> list[Finding]:
 
 def lake_finding(db: str, data_path: str = "") -> Finding:
     """The DuckLake target: an existing lake (embedded or PostgreSQL) is opened and its directories
-    probed (`core.lake.check_writable`); an embedded one that does not exist yet is not created, only
+    probed (`storage.lake.check_writable`); an embedded one that does not exist yet is not created, only
     the directory it would go in is checked."""
-    from instructie_assets.core.lake import check_writable, lake_location
+    from instructie_assets.storage.lake import check_writable, lake_location
 
     problem = check_database_target(db, data_path=data_path)
     if problem is not None:
@@ -156,7 +156,7 @@ def lake_finding(db: str, data_path: str = "") -> Finding:
 
 def storage_findings(db: str, out_dir: str, need: int, data_path: str = "") -> list[Finding]:
     out = [lake_finding(db, data_path)]
-    from instructie_assets.core.lake import OBJECT_STORE_SCHEMES, lake_location
+    from instructie_assets.storage.lake import OBJECT_STORE_SCHEMES, lake_location
 
     try:
         location = lake_location(db, data_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from instructie_assets.core.preflight import (
+from instructie_assets.preflight import (
     check_build, check_database_target, check_lake, check_model_option, check_project_files, check_wikidata_dump, check_wikipedia_dump, check_writable_dir,
     resolve_languages, resolve_themes,
 )

@@ -201,7 +201,7 @@ def check_database_target(db: str, option: str = "--db", must_exist: bool = Fals
     `postgres:<dsn>` with a data path), not a file; the directory can be created or written; with
     `must_exist` (a build that keeps the Wikidata tables, training on a built database) its catalog is
     there already. Whether the lake opens and takes writes is `check_lake`'s (it creates an embedded one)."""
-    from instructie_assets.core.lake import lake_location
+    from instructie_assets.storage.lake import lake_location
 
     try:
         location = lake_location(db, data_path)
@@ -218,10 +218,10 @@ def check_database_target(db: str, option: str = "--db", must_exist: bool = Fals
 
 
 def check_lake(db: str, data_path: str = "", option: str = "--db", needs_table: str = "") -> list[Problem]:
-    """The lake opens and its directories take writes (`core.lake.check_writable`: an embedded lake is
+    """The lake opens and its directories take writes (`storage.lake.check_writable`: an embedded lake is
     created, a PostgreSQL catalog is connected to); with `needs_table`, that table is in it. Called
     last, once everything else on the command line is right, so a typo creates nothing."""
-    from instructie_assets.core.lake import StorageError, check_writable, lake_cursor, lake_location, table_exists
+    from instructie_assets.storage.lake import StorageError, check_writable, lake_cursor, lake_location, table_exists
 
     try:
         location = lake_location(db, data_path)
