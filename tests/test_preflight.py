@@ -184,7 +184,7 @@ def test_enterprise_html_dumps_pass_and_their_language_counts(tmp_path):
 
     from instructie_assets.core.html_dumps import write_enterprise_dump
 
-    record = json.loads((Path(__file__).resolve().parents[1] / "enterprise_html" / "enwiki-mike-potts.json").read_text(encoding="utf-8"))
+    record = json.loads((Path(__file__).resolve().parent / "enterprise_html" / "enwiki-mike-potts.json").read_text(encoding="utf-8"))
     en = write_enterprise_dump(tmp_path / "enwiki-NS0-20240201-ENTERPRISE-HTML.json.tar.gz", [record])
     assert check_wikipedia_dump(str(en)) == ("en", None)
     de = write_enterprise_dump(tmp_path / "dewiki-NS0-20240201-ENTERPRISE-HTML.json.tar.gz", [{**record, "is_part_of": {"identifier": "dewiki"}}])
