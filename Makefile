@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# One Dagster instance for the demo's runs and the UI: what `make demo` builds, `make dev` shows.
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .PHONY: demo test test-fast bench dev clean install
 
@@ -15,7 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} $(BIN)/instructie demo --db data/instructie --out data/exports
+	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/instructie demo --db data/instructie --out data/exports
+	@echo "next: make dev, then open http://127.0.0.1:3000 (the runs above, their checks and the dataset card)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -29,8 +32,8 @@ bench: $(STAMP)
 	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} $(BIN)/python -m bench
 
 dev: $(STAMP)
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
-	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -w workspace.yaml
+	mkdir -p "$(DAGSTER_HOME)" && (test -e "$(DAGSTER_HOME)/dagster.yaml" || cp resources/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml")
+	DAGSTER_HOME="$(DAGSTER_HOME)" PYTHONWARNINGS='ignore:Function `dev_command` is superseded' $(BIN)/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf data .dagster_home

@@ -68,7 +68,8 @@ def run_pipeline(dumps: dict[str, Path], work: Path) -> Path:
             shutil.rmtree(stale)
         elif stale.exists():
             stale.unlink()
-    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
+    # the bench's runs go to its own Dagster instance, not the project's .dagster_home (what `make dev` shows)
+    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"), "DAGSTER_HOME": str(work / ".dagster_home")}
     wikipedia = [a for lang in DUMP_NAMES if lang in dumps for a in ("--wikipedia", str(dumps[lang]))]
     common = [*wikipedia, "--wikidata", str(dumps["wikidata"]), "--db", str(db), "--out", str(work / "exports"), "--nli-model", "none"]
     _cli(["build", *common, "--stop-after", "dumps"], env)

@@ -48,6 +48,13 @@ class FilterConfig(dg.Config):
     # Count the article's subject as present where a sentence refers to it as a pronoun or a
     # description ("He was born in...", "The tower is...", "他出生于...", "该塔高..."), as T-REx does.
     subject_reference: bool = True
+    # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
+    # ...) are kept only where one of their cues links head and tail in the evidence sentence
+    # ("Bodmin, Cornwall", "the capital of", "位于"): drop reason `no_relation_cue`; off: co-mention is enough.
+    relation_cues: bool = True
+    # A date written coarser than its statement stands where a `dates` cue of resources/relation_cues.yaml
+    # ties it to the event ("First convened in 1973"); off: `coarsest_date` alone decides.
+    date_cues: bool = False
     # NLI premise: "sentence" (default: the evidence sentence, plus the sentences naming head and
     # tail when they stand elsewhere; sharper and faster) or "paragraph" (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"

@@ -48,6 +48,7 @@ class BuildOptions:
     theme_mode: Literal["fallback", "override", "per_paragraph"] = "fallback"
     stop_after: Literal["", "dumps"] = ""  # "dumps": only the Wikidata and Wikipedia readers
     wikidata_shards: int = 1  # the Wikidata dump read as this many shards, one run each
+    log_level: str = "WARNING"  # Dagster's console logger; the CLI sets CRITICAL and keeps the events in a log file
     data_path: str = ""  # with a postgres: catalog in `db`, where the Parquet files go (shared path or s3://...)
     allow_empty: bool = False  # let empty results replace non-empty tables (refused otherwise)
     batch_rows: int = DEFAULT_BATCH_ROWS  # rows per batch of the stages after paragraphs (bounded memory)
@@ -104,10 +105,11 @@ def _raise_on_failure(result, what: str) -> None:
     raise BuildError(f"run for {what} failed")
 
 
-def _run(defs: dg.Definitions, job_name: str, instance, partition_key=None, run_config: dict | None = None) -> tuple[list[CheckOutcome], object]:
+def _run(defs: dg.Definitions, job_name: str, instance, partition_key=None, run_config: dict | None = None,
+         log_level: str = "WARNING") -> tuple[list[CheckOutcome], object]:
     result = defs.resolve_job_def(job_name).execute_in_process(
         instance=instance, partition_key=partition_key, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}, **(run_config or {})},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}, **(run_config or {})},
     )
     _raise_on_failure(result, str(partition_key or "unpartitioned"))
     outcomes = [
@@ -151,12 +153,13 @@ def build_plan(defs: dg.Definitions, options: BuildOptions, languages: list[str]
     return plan
 
 
-def run_plan(defs: dg.Definitions, plan: list[tuple[str, list]], instance, progress: bool = False) -> list[CheckOutcome]:
+def run_plan(defs: dg.Definitions, plan: list[tuple[str, list]], instance, progress: bool = False,
+             log_level: str = "WARNING") -> list[CheckOutcome]:
     """Run each job of the plan once per partition key, in order; the asset check outcomes of every run."""
     outcomes = []
     for name, keys in plan:
         for key in tqdm(keys, desc=name, disable=not progress or len(keys) < 2):
-            outcomes += _run(defs, name, instance, partition_key=key)[0]
+            outcomes += _run(defs, name, instance, partition_key=key, log_level=log_level)[0]
     return outcomes
 
 
@@ -168,7 +171,7 @@ def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     plan = build_plan(defs, options, languages)
     units = sorted({unit for _, keys in plan for key in keys if (unit := run_lock_unit(key))})
     with _locked(options, units):
-        return run_plan(defs, plan, _instance(), progress)
+        return run_plan(defs, plan, _instance(), progress, options.log_level)
 
 
 def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
@@ -179,14 +182,14 @@ def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
         raise BuildError(str(exc)) from None
     options.wikidata_shards = n
     with _locked(options, [run_lock_unit(shard)]):
-        _run(_definitions(options), ingest_wikidata_job.name, _instance(), partition_key=shard)
+        _run(_definitions(options), ingest_wikidata_job.name, _instance(), partition_key=shard, log_level=options.log_level)
 
 
 def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
                            device: str = "auto") -> dict:
     """Materialize the training set and the fine-tuned classifier on an already built database."""
     _, result = _run(_definitions(options), train_theme_classifier_job.name, _instance(),
-                     run_config=training_run_config(size, data_dir, base_model, model_dir, epochs, device))
+                     run_config=training_run_config(size, data_dir, base_model, model_dir, epochs, device), log_level=options.log_level)
     (materialization,) = [m for m in result.get_asset_materialization_events() if m.asset_key == theme_classifier_model.key]
     return {k: v.value for k, v in materialization.materialization.metadata.items()}
 

@@ -24,7 +24,8 @@ def test_24_partitions_from_theme_schema_files():
 def test_definitions_validate_as_a_code_location_loads_them():
     # what `dagster dev` / the webserver do: resolves every job and sensor target
     dg.Definitions.validate_loadable(defs)
-    assert {"train_theme_classifier", "refresh_articles", "refresh_stages", "refresh_outputs", "refresh_dataset_card"} <= {
+    assert {"train_theme_classifier", "refresh_articles", "refresh_stages", "refresh_outputs", "refresh_dataset_card",
+            "ingest_wikidata", "refresh_paragraphs"} <= {
         j.name for j in defs.get_repository_def().get_all_jobs()}
 
 

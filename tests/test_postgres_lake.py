@@ -106,7 +106,8 @@ def test_partition_runs_in_separate_processes_write_one_postgres_lake(postgres, 
     # the readers once (one machine), then every partition's stages from 6 processes at once
     cli = [sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikipedia", SAMPLE_WIKIPEDIA[1],
            "--wikidata", SAMPLE_WIKIDATA, "--db", db, "--data-path", data_path, "--out", out, "--stop-after", "dumps"]
-    subprocess.run(cli, cwd=ROOT, check=True, capture_output=True, timeout=600)
+    # in tmp_path: with a postgres: catalog the command's log goes to ./logs
+    subprocess.run(cli, cwd=tmp_path, env={**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}, check=True, capture_output=True, timeout=600)
     partitions = [f"{t}|{lang}" for lang in ("en", "zh") for t in THEMES]
     groups = [partitions[i::6] for i in range(6)]
     run_partitions(db, data_path, out, "refresh_paragraphs", groups)

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from instructie_assets.clients import DuckLakeResource, DumpSources, ProjectFiles, ThemeClassifierSettings, WikidataSource
 from instructie_assets.core.articles import ARTICLE_SCHEMA, REDIRECT_SCHEMA, ingest_articles
 from instructie_assets.storage.duckdb_tables import StagedTableWriter
-from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, staged_parquet
+from instructie_assets.core.wikidata import SHARD_COLUMN, TABLE_SCHEMAS, ingest_wikidata, staged_parquet
 from instructie_assets.jobs import WIKIDATA, WIKIPEDIA
 from instructie_assets.partitions import language_partitions, parse_shard, wikidata_shard_partitions
 
@@ -47,11 +47,11 @@ def wikidata_tables(context: dg.AssetExecutionContext, dumps: DumpSources, duckd
             stats = ingest_wikidata(dumps.wikidata, staging / "blocks", shard=shard, workers=dumps.workers, tolerant=dumps.tolerant,
                                     progress=progress)
         with duckdb.get_connection() as conn:
-            writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0], staging_dir=staging / "batches", allow_empty=duckdb.allow_empty,
+            writer = StagedTableWriter(conn, TABLE_SCHEMAS, SHARD_COLUMN, shard[0], staging_dir=staging / "batches", allow_empty=duckdb.allow_empty,
                                        what=f"writing the Wikidata tables (shard {context.partition_key}) to {duckdb.location().describe()}")
             writer.begin()
             try:
-                writer.write_parquet({name: staged_parquet(staging / "blocks", name) for name in TABLE_SCHEMAS})
+                writer.add_files({name: staged_parquet(staging / "blocks", name) for name in TABLE_SCHEMAS})
                 writer.commit()
             except BaseException:
                 writer.abort()

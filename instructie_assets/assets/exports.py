@@ -7,11 +7,13 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from instructie_assets.clients import DuckLakeResource, ExportSettings, ProjectFiles
+from instructie_assets.clients import DuckLakeResource, DumpSources, ExportSettings, ProjectFiles
 from instructie_assets.core.dataset_card import card_markdown, instances_chart, write_card_files
+from instructie_assets.core.dumpfiles import DumpFormatError
 from instructie_assets.core.exports import PartitionExportWriter, remove_stale_exports
 from instructie_assets.io_managers import PartitionRows
 from instructie_assets.core.schemas import LANGUAGES
+from instructie_assets.core.wikitext import dump_language, read_siteinfo
 from instructie_assets.jobs import DATASET_CARD, KG2INSTRUCTION
 from instructie_assets.partitions import THEMES, theme_and_language, theme_language
 
@@ -36,7 +38,8 @@ def dataset_exports(context: dg.AssetExecutionContext, exports: ExportSettings, 
     deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in ("dataset_exports", "instruction_splits", "filtered_triples")],
     group_name=DATASET_CARD,
 )
-def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckLakeResource) -> dg.MaterializeResult:
+def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, project: ProjectFiles, duckdb: DuckLakeResource,
+                 dumps: DumpSources) -> dg.MaterializeResult:
     """The export directory's README.md (a Hugging Face dataset card with counts, label frequencies and
     drop counts), instances.png (instances per theme and language) and schema_<lang>.json."""
     with duckdb.get_connection() as conn:
@@ -71,7 +74,13 @@ def dataset_card(context: dg.AssetExecutionContext, exports: ExportSettings, pro
         context.log.warning(f"{out / name}: exports of a theme that no longer exists, kept because it holds other files: remove it")
     chart = out / "instances.png"
     instances_chart(counts, THEMES, cate_of, chart)
-    markdown = card_markdown(counts, instruction_counts, label_frequencies, drops, THEMES, cate_of)
+    sources: dict[str, list] = {}
+    for path in dumps.wikipedia:  # the card says what the texts are from the dumps' siteinfo
+        try:
+            sources.setdefault(dump_language(path), []).append(read_siteinfo(path))
+        except (OSError, ValueError, DumpFormatError) as exc:
+            context.log.warning(f"dataset_card: cannot read the siteinfo of {path} ({exc}); its texts' source is left unknown")
+    markdown = card_markdown(counts, instruction_counts, label_frequencies, drops, THEMES, cate_of, sources=sources)
     languages = sorted({lang for _, lang, _ in counts})
     files = write_card_files(out, markdown, schemas, languages)
     image = base64.b64encode(chart.read_bytes()).decode("ascii")

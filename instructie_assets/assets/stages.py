@@ -1,5 +1,6 @@
 """The six KG2Instruction stages, partitioned by theme x language; thin wrappers over core."""
 
+import warnings
 from collections import Counter
 
 import dagster as dg
@@ -20,7 +21,9 @@ from instructie_assets.jobs import DUPLICATE_TEXTS, KG2INSTRUCTION, PARAGRAPHS
 from instructie_assets.partitions import THEME_LANGUAGE_EXPR, THEMES, language_partitions, theme_and_language, theme_language
 
 STAGE = dict(partitions_def=theme_language, metadata={"partition_expr": THEME_LANGUAGE_EXPR}, group_name=KG2INSTRUCTION)
-BY_LANGUAGE_MAPPING = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
+with warnings.catch_warnings():  # beta in Dagster 1.13, which we pin: the warning tells a user nothing they can act on
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    BY_LANGUAGE_MAPPING = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
 
 
 def wikidata_deps(*names: str) -> list[dg.AssetDep]:
@@ -150,7 +153,8 @@ def candidate_triples(
         for resolved, texts in by_paragraph(resolved_entities, paragraphs, ["paragraph_id", "mention_id"], ["paragraph_id", "text", "article_qid"]):
             if resolved.is_empty():
                 continue
-            matched = match_triples(resolved, texts, store, config.schemas[theme], config.relation_map, language)
+            matched = match_triples(resolved, texts, store, config.schemas[theme], config.relation_map, language,
+                                           config.relation_cues)
             df = reduce_transitive(matched, TRANSITIVE_RELATIONS)
             out.write(df)
             shortcuts += matched.height - df.height

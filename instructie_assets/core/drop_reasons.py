@@ -30,6 +30,8 @@ TRIPLE_DROP_REASONS: dict[str, str] = {
     "value_precision": "a date written coarser than the statement's precision (a year alone for a day-precise date)",
     "value_unit": "a quantity with a unit written as a bare number",
     "evidence": "head and tail are not in one sentence (or only through the subject as a pronoun, when that is off)",
+    "no_relation_cue": "the relation needs words linking head and tail (resources/relation_cues.yaml: `Bodmin, Cornwall`, "
+                       "`the capital of`, `位于`, `…籍`) and its evidence sentence has none: co-mention does not state it",
     "duplicate": "the same (head, relation, tail) strings are already kept in the paragraph",
     "nli": "the NLI model does not find the premise to entail the triple",
     "sampling": "label-centric sampling dropped the paragraph (its label combination is common)",

@@ -6,6 +6,8 @@ One function per rule, each returning its reason or None; they run in the order 
   <mention reasons>       `mention_reason`    a head or tail mention tagged by Identify, or an apposition
   value_precision, value_unit  `value_reason` a value written as the statement says it (FilterOptions)
   evidence                `evidence_reason`   head and tail in one sentence (FilterOptions.evidence)
+  no_relation_cue         `cue_reason`        a relation listed in resources/relation_cues.yaml needs a cue
+                                              linking head and tail in the evidence sentence (FilterOptions.relation_cues)
   duplicate               (in `filter_triples`) the same strings already kept in the paragraph
   nli                     `nli` scorer        the premise does not entail the triple (when a model is set)
   sampling                (in `filter_triples`) label-centric sampling dropped the paragraph
@@ -59,6 +61,13 @@ class FilterOptions:
     # Count the article's subject as present in sentences that refer to it as a pronoun or a
     # description ("He was born in...", "该塔高..."); off: such triples are dropped with `evidence`.
     subject_reference: bool = True
+    # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
+    # ...) are kept only where a cue links head and tail in the evidence sentence ("Bodmin, Cornwall",
+    # "the capital of", "位于", "…籍"); off: co-mention in one sentence is enough for them too.
+    relation_cues: bool = True
+    # A date written coarser than its statement stands where a `dates` cue ties it to the event
+    # ("First convened in 1973", "until his death in 1021"); off: `coarsest_date` alone decides.
+    date_cues: bool = False
     # NLI premise: the evidence sentence(s) (default: what the triple was found in, shorter and
     # sharper than the paragraph; see core/nli.py) or the whole paragraph (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"
@@ -116,10 +125,12 @@ def mention_reason(row: dict) -> str | None:
 
 def value_reason(row: dict, options: FilterOptions) -> str | None:
     """`value_precision`: a date written coarser than the statement's precision (beyond
-    `coarsest_date`); `value_unit`: a quantity with a unit written as a bare number."""
+    `coarsest_date`) unless a date cue ties it to the event (`date_cues`); `value_unit`: a quantity with a unit written as a bare number."""
     if row["statement_kind"] == "time" and row["written_precision"] is not None:
         precision = int(row["value"].rpartition("/")[2])
         floor = precision if options.coarsest_date == "own" else min(precision, PRECISION_OF[options.coarsest_date])
+        if options.date_cues and row.get("relation_cue") is not None:
+            return None  # a date cue ties the written (coarser) date to this event
         return "value_precision" if row["written_precision"] < floor else None
     if row["statement_kind"] == "quantity" and options.quantity_needs_unit and row["written_unit"] is False:
         return "value_unit"
@@ -134,6 +145,14 @@ def evidence_reason(row: dict, options: FilterOptions) -> str | None:
         return "evidence"
     if not options.subject_reference and kind == "subject_reference":
         return "evidence" if options.evidence == "sentence" else None
+    return None
+
+
+def cue_reason(row: dict, options: FilterOptions) -> str | None:
+    """`no_relation_cue` when the relation needs a cue linking head and tail (resources/relation_cues.yaml)
+    and the evidence sentence has none."""
+    if options.relation_cues and row.get("cue_required") and row.get("relation_cue") is None:
+        return "no_relation_cue"
     return None
 
 
@@ -182,7 +201,7 @@ def tag_triples(
             r["tail"] = refined_date(r["value"], language) or r["tail"]
         r["nli_score"] = None
         r["drop_reason"] = (schema_reason(r, schema, language) or mention_reason(r) or value_reason(r, options)
-                            or evidence_reason(r, options))
+                            or evidence_reason(r, options) or cue_reason(r, options))
         if r["drop_reason"] is None:
             key = (r["paragraph_id"], r["head"], r["relation"], r["tail"])
             if key in seen:

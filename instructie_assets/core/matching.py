@@ -27,6 +27,7 @@ import polars as pl
 
 from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.mentions import name_key, short_forms
+from instructie_assets.core.relation_cues import HEAD, MENTION, TAIL, RelationCues, mask_sentence
 from instructie_assets.core.schemas import RelationMap, ThemeSchema
 from instructie_assets.core.sentences import sentence_index, split_sentences
 
@@ -58,6 +59,8 @@ TRIPLE_SCHEMA = {
     "evidence_end": pl.Int32,
     "evidence_kind": pl.String,
     "mention_drop_reason": pl.String,  # a head or tail mention's drop_reason, or apposition
+    "relation_cue": pl.String,        # the cue linking head and tail (resources/relation_cues.yaml), if any
+    "cue_required": pl.Boolean,       # the relation needs a linking cue in this language
     "theme": pl.String,
     "language": pl.String,
 }
@@ -127,14 +130,22 @@ def description_words(class_labels: list[str], subject_names: list[str], languag
 
 
 def subject_reference_at(sentence: str, profile: SubjectProfile, language: str) -> int | None:
-    """Offset in `sentence` of a pronoun or description standing for the subject as the subject of
+    """The scope offset of `subject_reference` (None when the sentence does not refer to the subject)."""
+    found = subject_reference(sentence, profile, language)
+    return None if found is None else found[0]
+
+
+def subject_reference(sentence: str, profile: SubjectProfile, language: str) -> tuple[int, int, int] | None:
+    """(scope, start, end) in `sentence`: the offset in `sentence` of a pronoun or description standing for the subject as the subject of
     the sentence or of one of its clauses: at its start ("He was...", "The tower is...", "运河全长..."),
     after a short opening phrase ending in a comma ("In 1967, she...") or a year ("In 2015 the
     company..."), at the start of a later clause (", and the canal was opened..."; ZH after ，); a
     sentence that opens with "also known as" (又名, 又称...) without a subject;
     ZH also after a leading date ("2001年5月11日他在..."). None when the sentence does not refer to
     the subject so. The offset is where what the reference speaks of begins: 0 when it is the
-    sentence's subject (an opening phrase is about it too: "Born in Warsaw, she..."), else its clause."""
+    sentence's subject (an opening phrase is about it too: "Born in Warsaw, she..."), else its clause;
+    start-end is the pronoun or description itself (empty where the sentence opens with 又名 or
+    "also known as" without a subject): relation cues read the subject there."""
     if language == "zh":
         return _zh_reference_at(sentence, profile)
     openings = {0}  # the reference is the sentence's subject: the opening phrase speaks of it too ("Born in Warsaw, she...")
@@ -146,17 +157,17 @@ def subject_reference_at(sentence: str, profile: SubjectProfile, language: str) 
     clauses = {m.end() for m in _EN_CLAUSE.finditer(sentence)}
     commas = {m.end() for m in re.finditer(r", ", sentence)}
     if _EN_ALIAS_OPENER.match(sentence):
-        return 0
+        return 0, 0, 0
     pronoun = re.compile(rf"(?i:{'|'.join(profile.pronouns('en'))})\b(?!['’]s\b)")
     # a description is a lowercase class word after "the"/"this" ("The tower is..."), never the start of a
     # capitalised name ("The Toronto Islands") nor a possessive or "of" phrase
     description = re.compile(rf"(?:[Tt]he|[Tt]his) (?:{'|'.join(re.escape(d) for d in profile.descriptions)})\b(?!['’]s\b| of\b| [A-Z])") \
         if profile.descriptions else None
     for pos in sorted(openings | clauses | commas):
-        if pronoun.match(sentence, pos):
-            return 0  # a pronoun subject after any opening or appositive: the whole sentence is about it
-        if description is not None and (pos in openings or pos in clauses) and description.match(sentence, pos):
-            return 0 if pos in openings else pos
+        if (m := pronoun.match(sentence, pos)) is not None:
+            return 0, pos, m.end()  # a pronoun subject after any opening or appositive: the whole sentence is about it
+        if description is not None and (pos in openings or pos in clauses) and (m := description.match(sentence, pos)) is not None:
+            return (0 if pos in openings else pos), pos, m.end()
     return None
 
 
@@ -170,9 +181,9 @@ def opens_with_alias(sentence: str, language: str) -> bool:
     return (_ZH_NAMING if language == "zh" else _EN_NAMING).search(sentence) is not None
 
 
-def _zh_reference_at(sentence: str, profile: SubjectProfile) -> int | None:
+def _zh_reference_at(sentence: str, profile: SubjectProfile) -> tuple[int, int, int] | None:
     if sentence.startswith(_ZH_ALIAS_OPENERS):
-        return 0
+        return 0, 0, 0
     heads = set(profile.descriptions) | {x[-1] for x in profile.descriptions}  # with a demonstrative one character will do: 该峰, 该剧
     words = list(profile.pronouns("zh")) + [f"{d}{c}{x}" for d in ("该", "此", "这", "本") for c in _ZH_CLASSIFIERS for x in heads]
     bare = [x for x in profile.descriptions if len(x) >= 2]  # a class or name head alone at a clause start: 运河全长...
@@ -185,7 +196,8 @@ def _zh_reference_at(sentence: str, profile: SubjectProfile) -> int | None:
             clause = prefix[prefix.rfind("，") + 1:] if "，" in prefix else prefix
             if after != "们" and not (word == "其" and after in _ZH_NOT_AFTER_QI) and (not clause or _ZH_TIME_PREFIX.match(clause)):
                 scope = 0 if "，" not in prefix else i - len(clause)
-                found = scope if found is None else min(found, scope)
+                if found is None or scope < found[0]:
+                    found = (scope, i, i + len(word))
                 break
             i = sentence.find(word, i + 1)
     return found
@@ -260,33 +272,51 @@ def pair_key(h: Mention, t: Mention, subject: str | None, ref_sentences: dict[in
     return (reason is not None, rank), span, kind, reason
 
 
-def value_rank(t: Mention) -> tuple[tuple, tuple]:
-    """Value tails: a form written at the statement's own precision (or with its unit) before any
-    evidence preference; the longest form after it."""
+def value_rank(t: Mention, cue: str | None = None) -> tuple[tuple, tuple]:
+    """Value tails: a form written at the statement's own precision (or with its unit) first, then a
+    coarser date a date cue ties to the event, before any evidence preference; the longest form after it."""
     st = t.row["statement"]
     exact = st["written_precision"] == st["precision"] if st["kind"] == "time" else bool(st["written_unit"])
-    return (not exact,), (-(t.row["end"] - t.row["start"]),)
+    return (not exact, not exact and cue is None), (-(t.row["end"] - t.row["start"]),)
 
 
-def best_pair(heads: list[Mention], tails: list[Mention], subject, ref_sentences, spans, apposed, value_rank=None):
+@dataclass(frozen=True)
+class Chosen:
+    """The mention pair of one statement, with its evidence, tag and cue."""
+
+    head: Mention
+    tail: Mention
+    span: tuple[int, int]
+    evidence_kind: str
+    reason: str | None
+    cue: str | None = None
+    cue_required: bool = False
+
+
+def best_pair(heads: list[Mention], tails: list[Mention], subject, ref_sentences, spans, apposed, value_rank=None, cue=None) -> Chosen | None:
+    """The best (head, tail) mention pair: untagged first, then one a required cue links, then a
+    value written as its statement says, then by evidence (see the module docstring). `cue(h, t)`
+    gives (required, cue name or None)."""
     best = None
     for h in heads:
         for t in tails:
             if h is t:
                 continue
             (tagged, rank), span, kind, reason = pair_key(h, t, subject, ref_sentences, spans, apposed)
-            before, after = value_rank(t) if value_rank else ((), ())
-            key = (tagged, *before, rank, *after, h.start, t.start)
+            required, found = cue(h, t) if cue is not None else (False, None)
+            before, after = value_rank(t, found) if value_rank else ((), ())
+            key = (tagged, required and found is None, *before, rank, *after, h.start, t.start)
             if best is None or key < best[0]:
-                best = (key, h, t, span, kind, reason)
-    return best
+                best = (key, Chosen(h, t, span, kind, reason, found, required))
+    return None if best is None else best[1]
 
 
 def match_triples(
     resolved: pl.DataFrame, paragraphs: pl.DataFrame, store: WikidataLookups, schema: ThemeSchema, relation_map: RelationMap,
-    language: str,
+    language: str, cues: RelationCues | None = None,
 ) -> pl.DataFrame:
-    """Candidate triples of one partition with their evidence (see the module docstring)."""
+    """Candidate triples of one partition with their evidence and relation cues (see the module
+    docstring; `cues`: resources/relation_cues.yaml, none when None)."""
     if resolved.is_empty():
         return pl.DataFrame(schema=TRIPLE_SCHEMA)
     rows = resolved.sort("paragraph_id", "start").to_dicts()
@@ -303,15 +333,15 @@ def match_triples(
     profiles = subject_profiles({q for _, q in info.values() if q}, store, language)
     theme, out = schema.key, []
 
-    def emit(pid, head, rel, tail, prop, rank, inverted, kind, value, chosen, tail_is_value=False):
-        _, _, _, span, evidence_kind, reason = chosen
+    def emit(pid, head, rel, tail, prop, rank, inverted, kind, value, chosen: Chosen, tail_is_value=False):
+        span = chosen.span
         statement = tail.get("statement") or {}
         out.append((
             f"{pid}|{head['start']}|{prop}|{tail['start']}", pid, head["article_id"], head["surface"], head["qid"],
             head["start"], head["end"], head["coarse_type"], rel, tail["surface"], tail["qid"], tail["start"],
             tail["end"], tail["coarse_type"], prop, rank, inverted, kind, value,
             statement.get("written_precision") if tail_is_value else None, statement.get("written_unit") if tail_is_value else None,
-            span[0], span[1], evidence_kind, reason, theme, language,
+            span[0], span[1], chosen.evidence_kind, chosen.reason, chosen.cue, chosen.cue_required, theme, language,
         ))
 
     for pid, mentions in by_paragraph.items():
@@ -331,14 +361,37 @@ def match_triples(
         canonical = {q: next((m for m in ms if m.reason is None), ms[0]).row for q, ms in of_qid.items()}
 
         ref_sentences: dict[int, int] = {}  # sentence -> offset in the paragraph of its reference to the subject
+        ref_spans: dict[int, tuple[int, int]] = {}  # sentence -> the pronoun or description itself
         if subject in of_qid and subject in profiles:
             gender, descriptions = profiles[subject]
             profile = SubjectProfile(subject, canonical[subject]["coarse_type"], gender, descriptions)
             others = [m for m in entity if m.row["qid"] != subject and m.row["coarse_type"] == "human"]
             for i, (s, e) in enumerate(spans):
-                at = subject_reference_at(text[s:e], profile, language)
-                if at is not None and not any(s <= m.start < s + at for m in others):
-                    ref_sentences[i] = s + at
+                found = subject_reference(text[s:e], profile, language)
+                if found is not None and not any(s <= m.start < s + found[0] for m in others):
+                    ref_sentences[i] = s + found[0]
+                    ref_spans[i] = (s + found[1], s + found[2])
+
+        def cue_of(kind: str, relation: str, h: Mention, t: Mention) -> tuple[bool, str | None]:
+            """(required, the cue linking head h and tail t in their evidence sentence)."""
+            if cues is None or not (cues.required(relation, language) if kind == "linking" else cues.dated(relation, language)):
+                return False, None
+            if h.sentence == t.sentence:
+                i = h.sentence
+            elif _referenced(h, t, subject, ref_sentences):
+                i = t.sentence
+            elif _referenced(t, h, subject, ref_sentences):
+                i = h.sentence
+            else:
+                return kind == "linking", None
+            marks = [(h.start, h.row["end"], HEAD), (t.start, t.row["end"], TAIL)]
+            if i in ref_spans:  # the reference stands for the subject's mention outside this sentence (an alias pair has both)
+                marks += [(*ref_spans[i], role) for m, role in ((h, HEAD), (t, TAIL)) if m.row["qid"] == subject and m.sentence != i]
+            # other mentions read as {mention}; an EN mention written in lowercase is a common noun ("the county
+            # town", "the provincial capital") and cues read it as the word it is
+            marks += [(m.start, m.row["end"], MENTION) for m in wrapped
+                      if m.sentence == i and not (language == "en" and m.row["surface"][:1].islower())]
+            return kind == "linking", cues.find(kind, relation, language, mask_sentence(text, *spans[i], marks))
 
         alias_refs = {i: at for i, at in ref_sentences.items() if opens_with_alias(text[spans[i][0]:spans[i][1]], language)}
         for s, ms in of_qid.items():
@@ -346,7 +399,8 @@ def match_triples(
                 if o == s or o not in of_qid:
                     continue
                 rel, inverted = relation_map.label(prop, schema, language)
-                chosen = best_pair(ms, of_qid[o], subject, ref_sentences, spans, apposed)
+                cue = (lambda a, b, rel=rel: cue_of("linking", rel, b, a)) if inverted else (lambda a, b, rel=rel: cue_of("linking", rel, a, b))
+                chosen = best_pair(ms, of_qid[o], subject, ref_sentences, spans, apposed, cue=cue)
                 if chosen is None:
                     continue
                 h, t = (canonical[o], canonical[s]) if inverted else (canonical[s], canonical[o])
@@ -363,11 +417,12 @@ def match_triples(
             if subj not in of_qid:
                 continue
 
-            chosen = best_pair(of_qid[subj], tails, subject, ref_sentences, spans, apposed, value_rank)
+            rel, _ = relation_map.label(prop, schema, language)
+            cue = (lambda a, b, rel=rel: cue_of("dates", rel, a, b)) if kind == "time" else None
+            chosen = best_pair(of_qid[subj], tails, subject, ref_sentences, spans, apposed, value_rank, cue=cue)
             if chosen is None:
                 continue
-            rel, _ = relation_map.label(prop, schema, language)
-            emit(pid, canonical[subj], rel, chosen[2].row, prop, "normal", False, kind, value, chosen, tail_is_value=True)
+            emit(pid, canonical[subj], rel, chosen.tail.row, prop, "normal", False, kind, value, chosen, tail_is_value=True)
 
         # Several names of one QID: (its first mention, alternative name, another of its names).
         for q, ms in of_qid.items():
@@ -382,9 +437,10 @@ def match_triples(
                 if first["coarse_type"] == "human" and group[0].row["surface"] in short_forms(first["surface"], language):
                     continue  # a person's surname is how the text refers to them, not another name
                 # another name is given for the subject only in its own sentence or in one that names it
-                chosen = best_pair(by_name[name_key(first["surface"])], group, subject, alias_refs, spans, apposed)
+                chosen = best_pair(by_name[name_key(first["surface"])], group, subject, alias_refs, spans, apposed,
+                                   cue=lambda a, b: cue_of("linking", ALIAS_RELATION, a, b))
                 if chosen is not None:
-                    emit(pid, first, ALIAS_RELATION, chosen[2].row, "alias", "normal", False, "alias", None, chosen)
+                    emit(pid, first, ALIAS_RELATION, chosen.tail.row, "alias", "normal", False, "alias", None, chosen)
     return pl.DataFrame(out, schema=TRIPLE_SCHEMA, orient="row").unique("triple_id", keep="first", maintain_order=True)
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from instructie_assets.core.relation_cues import CueError, RelationCues, load_relation_cues
+
 PROPERTY_ID = re.compile(r"^P[1-9][0-9]*$")
 CLASS_ID = re.compile(r"^Q[1-9][0-9]*$")
 ANY_TYPE = "any"
@@ -356,14 +358,22 @@ class ProjectConfig:
     schemas: dict[str, ThemeSchema]
     relation_map: RelationMap
     theme_map: ThemeMap
+    relation_cues: RelationCues = field(default_factory=RelationCues)
 
 
 def load_project_config(schema_dir: Path, resource_dir: Path) -> ProjectConfig:
     taxonomy = load_type_taxonomy(resource_dir / "type_taxonomy.yaml")
     schemas = load_theme_schemas(schema_dir, taxonomy)
+    relation_map = load_relation_map(resource_dir / "relation_map.yaml")
+    known = {r.name_en for s in schemas.values() for r in s.relations} | {label for label, _ in relation_map.by_property.values()} | {"alternative name"}
+    try:
+        cues = load_relation_cues(resource_dir / "relation_cues.yaml", known)
+    except CueError as exc:
+        raise SchemaError(str(exc)) from exc
     return ProjectConfig(
         taxonomy=taxonomy,
         schemas=schemas,
-        relation_map=load_relation_map(resource_dir / "relation_map.yaml"),
+        relation_map=relation_map,
         theme_map=load_theme_map(resource_dir / "theme_map.yaml", taxonomy, list(schemas)),
+        relation_cues=cues,
     )

@@ -107,3 +107,22 @@ def test_quality_figures_catch_violations_and_offsets():
     scores = gold_scores(filtered, paragraphs, gold)
     assert (scores.true_positives, scores.predicted, scores.gold) == (1, 2, 1)
     assert gold_scores(filtered, paragraphs, [{"text": "not here", "relation": []}]) is None
+
+
+def test_schema_rule_per_language_and_type_rule():
+    """The schema rule reads the relation's properties in the triple's language; the type rule drops a
+    listed statement whose head or tail type the relation does not allow (alias pairs too)."""
+    from instructie_assets.core.filtering import schema_reason
+    from instructie_assets.core.schemas import load_project_config
+    from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
+
+    schema = load_project_config(SCHEMA_DIR, RESOURCE_DIR).schemas["person"]
+    row = {"relation": "place of birth", "property": "P19", "statement_kind": "item", "head_type": "human", "tail_type": "geographic_region",
+           "language": "en"}
+    assert schema_reason(row, schema) is None
+    assert schema_reason({**row, "tail_type": "human"}, schema) == "type"
+    assert schema_reason({**row, "property": "P20"}, schema) == "schema"
+    death = {**row, "relation": "place of death", "property": "P20"}
+    assert schema_reason(death, schema, "en") is None and schema_reason(death, schema, "zh") == "schema"  # ZH: P119 (墓地)
+    alias = {**row, "relation": "alternative name", "property": "alias", "statement_kind": "alias", "tail_type": "human"}
+    assert schema_reason(alias, schema) is None and schema_reason({**alias, "head_type": "organization", "tail_type": "organization"}, schema) == "type"

@@ -16,6 +16,7 @@ from instructie_assets.core.filtering import DROP_REASONS, FilterOptions, drop_c
 from instructie_assets.core.matching import match_triples
 from instructie_assets.core.mentions import find_mentions
 from instructie_assets.core.nli import nli_premise
+from instructie_assets.core.relation_cues import HEAD, MENTION, TAIL, CueError, load_relation_cues, mask_sentence, parse_relation_cues
 from instructie_assets.core.schemas import SchemaError, load_project_config, parse_theme_schema
 from instructie_assets.core.sentences import split_sentences
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
@@ -75,10 +76,10 @@ def paragraph(text, anchors=(), language="en", title="Julia Kristeva", qid="Q159
     )
 
 
-def run(store, paras, language="en", theme="person", options=FilterOptions()):
+def run(store, paras, language="en", theme="person", options=FilterOptions(), cues=CONFIG.relation_cues):
     mentions = find_mentions(paras, store, language)
     resolved = resolve_mentions(mentions, paras, store, CONFIG.taxonomy, language)
-    candidates = match_triples(resolved, paras, store, CONFIG.schemas[theme], CONFIG.relation_map, language)
+    candidates = match_triples(resolved, paras, store, CONFIG.schemas[theme], CONFIG.relation_map, language, cues)
     return mentions, candidates, filter_triples(candidates, CONFIG.schemas[theme], language, options=options)
 
 
@@ -287,6 +288,115 @@ def test_a_noun_before_a_name_describes_that_name(store, language, text, title):
     assert got[(title, "spouse" if language == "en" else "配偶", sollers)] is None
 
 
+# --- relation cues -------------------------------------------------------------------------------------
+
+# The mechanism on a literal cue per language (the project's own cues live in resources/relation_cues.yaml).
+LITERAL_CUES = parse_relation_cues({
+    "macros": {"en": {"in": r"(?:in|within)"}},
+    "linking": {"located in": {"en": {"in": r"{head} is a {mention}? ?town {in} the {tail}"}, "zh": {"weiyu": "{head}是位于{tail}"}}},
+}, "literal")
+
+
+@pytest.mark.parametrize("language,stated,unstated,title,uk", [
+    ("en", "Bodmin is a town in the United Kingdom.", "Bodmin sent soldiers, and the United Kingdom paid them.", "Bodmin", "United Kingdom"),
+    ("zh", "博德明是位于英国的镇。", "博德明派出士兵，英国付钱。", "博德明", "英国"),
+])
+def test_a_linking_relation_needs_its_cue(store, language, stated, unstated, title, uk):
+    def located(text, cues=LITERAL_CUES, options=FilterOptions()):
+        paras = paragraph(text, [(uk, uk)], language=language, title=title, qid="Q1000", theme="geographic_location")
+        _, _, filtered = run(store, paras, language, "geographic_location", options, cues)
+        return filtered.filter(pl.col("property") == "P17").row(0, named=True)
+
+    row = located(stated)
+    assert (row["drop_reason"], row["relation_cue"]) == (None, f"located in/{language}/{'in' if language == 'en' else 'weiyu'}")
+    row = located(unstated)
+    assert (row["drop_reason"], row["relation_cue"], row["cue_required"]) == ("no_relation_cue", None, True)
+    assert located(unstated, options=FilterOptions(relation_cues=False))["drop_reason"] is None
+    assert located(unstated, cues=parse_relation_cues({"linking": {}}, "none"))["drop_reason"] is None  # not listed: co-mention
+
+
+def test_the_project_cues_read_how_en_writes_a_place_and_a_citizenship(store):
+    geo = {"title": "Bodmin", "qid": "Q1000", "theme": "geographic_location"}
+    for text, reason in [
+        ("Bodmin is a civil parish and historic town in the United Kingdom.", None),
+        ("Bodmin, United Kingdom, has a moor.", None),
+        ("Bodmin sent soldiers to the United Kingdom and Cornwall.", "no_relation_cue"),
+        ("The lower classes of the United Kingdom and Bodmin were poor.", "no_relation_cue"),
+    ]:
+        _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], **geo), theme="geographic_location")
+        assert filtered.filter(pl.col("property") == "P17")["drop_reason"].to_list() == [reason], text
+    for text, reason in [
+        ("Julia Kristeva is a French writer.", None),                      # a demonym before her description
+        ("Julia Kristeva moved to France in 1966.", "no_relation_cue"),    # moving is no citizenship
+        ("Julia Kristeva is a French-born writer.", "no_relation_cue"),    # nor being born there
+    ]:
+        anchor = "French" if "French" in text else "France"
+        _, _, filtered = run(store, paragraph(text, [(anchor, "France")]))
+        assert filtered.filter(pl.col("property") == "P27")["drop_reason"].to_list() == [reason], text
+
+
+def test_a_pronoun_subject_takes_the_heads_place_in_a_cue(store):
+    text = "Bodmin has a moor. It is a town in the United Kingdom."
+    _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], title="Bodmin", qid="Q1000",
+                                          theme="geographic_location"), theme="geographic_location", cues=LITERAL_CUES)
+    row = filtered.filter(pl.col("property") == "P17").row(0, named=True)
+    assert (row["drop_reason"], row["evidence_kind"], row["relation_cue"]) == (None, "subject_reference", "located in/en/in")
+
+
+def test_mask_sentence_marks_head_tail_and_other_mentions():
+    text = "Intro. Bodmin is a town in Cornwall, UK."
+    s = text.index("Bodmin")
+    masked = mask_sentence(text, s, len(text), [(s, s + 6, HEAD), (text.index("Cornwall"), text.index("Cornwall") + 8, TAIL),
+                                                (s, s + 9, MENTION), (text.index("UK"), text.index("UK") + 2, MENTION)])
+    assert masked == f"{HEAD} is a town in {TAIL}, {MENTION}."  # the overlapping mention gives way to the head
+    assert mask_sentence(text, s, len(text), [(s, s, HEAD)]) == f"{HEAD}Bodmin is a town in Cornwall, UK."
+
+
+@pytest.mark.parametrize("raw,message", [
+    ({"linking": {"located in": {"en": {"broken": "{head} in ({tail}"}}}}, "linking.located in.en.broken: not a valid regular expression"),
+    ({"linking": {"located in": {"en": {"typo": "{head} in {tial}"}}}}, "linking.located in.en.typo: unknown placeholder {tial}"),
+    ({"linking": {"locatd in": {"en": {"in": "{head} in {tail}"}}}}, "linking.locatd in: `locatd in` is no relation"),
+    ({"linking": {"located in": {"fr": {"in": "{head} à {tail}"}}}}, "linking.located in: expected `en` and/or `zh`"),
+    ({"linking": {"located in": {"en": {"empty": ""}}}}, "linking.located in.en.empty: a cue must be a non-empty string"),
+    ({"macros": {"en": {"head": "x"}}}, "macros.en.head: a macro name is a lowercase identifier"),
+    ({"cues": {}}, "unknown key(s) cues"),
+])
+def test_a_bad_cue_file_names_the_file_and_the_cue(tmp_path, raw, message):
+    import yaml
+    path = tmp_path / "relation_cues.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CueError) as err:
+        load_relation_cues(path, {"located in"})
+    assert str(err.value).startswith(f"{path}: ") and message in str(err.value)
+    path.write_text("linking: [unclosed", encoding="utf-8")
+    with pytest.raises(CueError, match="not valid YAML"):
+        load_relation_cues(path)
+    with pytest.raises(SchemaError, match="relation_cues.yaml"):  # the project's loader names it too
+        import shutil
+        resources = tmp_path / "resources"
+        shutil.copytree(RESOURCE_DIR, resources)
+        (resources / "relation_cues.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        load_project_config(SCHEMA_DIR, resources)
+
+
+def test_the_project_cue_file_loads_and_lists_the_linking_relations():
+    assert {"located in", "capital", "country of citizenship", "country of origin", "publisher", "parent"} <= CONFIG.relation_cues.relations()
+    assert CONFIG.relation_cues.required("located in", "en") and not CONFIG.relation_cues.required("occupation", "en")
+
+
+def test_a_date_cue_lets_a_year_stand_only_when_asked(store):
+    text = "Julia Kristeva, born in 1941 in Paris, is a writer."
+    _, candidates, filtered = run(store, paragraph(text))
+    row = filtered.filter(pl.col("property") == "P569").row(0, named=True)
+    assert (row["drop_reason"], row["relation_cue"]) == ("value_precision", "date of birth/en/event_of_head")
+    cued = filter_triples(candidates, CONFIG.schemas["person"], "en", options=FilterOptions(date_cues=True))
+    assert cued.filter(pl.col("property") == "P569")["drop_reason"].to_list() == [None]
+    other_event = "Julia Kristeva, a writer, gave a lecture in 1941 in Paris."
+    _, candidates, _ = run(store, paragraph(other_event))
+    cued = filter_triples(candidates, CONFIG.schemas["person"], "en", options=FilterOptions(date_cues=True))
+    assert cued.filter(pl.col("property") == "P569")["drop_reason"].to_list() == ["value_precision"]
+
+
 # --- relation mappings -----------------------------------------------------------------------------------
 
 def test_place_of_death_and_burial_place_are_not_one_fact():
@@ -340,3 +450,111 @@ def test_nli_premise_is_the_evidence_sentence_with_the_named_subject():
     assert nli_premise(row, text, "en", "paragraph") == text
     zh = "朱莉娅·克里斯蒂娃是作家。她出生于巴黎。"
     assert nli_premise({"evidence_start": 13, "evidence_end": 20, "head_start": 0, "tail_start": 17}, zh, "zh") == "朱莉娅·克里斯蒂娃是作家。 她出生于巴黎。"
+
+
+# --- ZH relation cues (resources/relation_cues.yaml, zh entries) -------------------------------------------
+
+def test_zh_a_stop_inside_a_closed_bracket_ends_no_sentence():
+    text = "国际奥林匹克委员会（法语：Comité，缩写：CIO；英语：IOC），简称国际奥委会。它成立于1894年。她说：“我很好。”（括号没有关"
+    assert [text[s:e] for s, e in split_sentences(text, "zh")] == [
+        "国际奥林匹克委员会（法语：Comité，缩写：CIO；英语：IOC），简称国际奥委会。", "它成立于1894年。", "她说：“我很好。”", "（括号没有关"]
+
+
+def _masked(text: str) -> str:
+    """〔H〕, 〔T〕, 〔M〕 written as the head, tail and other-mention marks a cue reads."""
+    from instructie_assets.core.relation_cues import HEAD, MENTION, TAIL
+    return text.replace("〔H〕", HEAD).replace("〔T〕", TAIL).replace("〔M〕", MENTION)
+
+
+@pytest.mark.parametrize("relation, sentence, stated", [
+    # located in: a location verb, a place chain, a class after 是...的, jurisdiction, a clause without a subject
+    ("located in", "〔H〕（德语：Brandenburger Tor）是位于〔T〕首都〔M〕的新古典主义风格建筑。", True),
+    ("located in", "总部位于〔T〕〔H〕。", True),
+    ("located in", "〔H〕（德语：Bielefeld）是〔T〕〔M〕的一座城市，位于〔M〕的东边。", True),
+    ("located in", "〔H〕，是非营利国际体育组织，负责举办〔M〕，总部位于〔M〕〔T〕。", True),
+    ("located in", "〔H〕属于〔T〕管辖。", True),
+    ("located in", "柏林亦划分为〔H〕和〔M〕，分属〔T〕和〔M〕管辖。", True),
+    ("located in", "穿过〔T〕城区最大的公园〔H〕。", True),
+    # ...and co-mention that says nothing of where the head lies
+    ("located in", "〔H〕是〔M〕的象征，也是〔T〕的国家象征标志。", False),
+    ("located in", "如今，作为〔T〕标志的〔H〕又成为了欧洲一体化进程的象征。", False),
+    ("located in", "〔M〕被任命为〔T〕总理，游行队伍从〔H〕通过。", False),
+    ("located in", "〔H〕的主要火车站是〔T〕ICE高速铁路系统的一部分。", False),
+    ("located in", "士兵攻入〔T〕，攻克了〔M〕的地堡和〔H〕。", False),
+    # alternative name: 又名 lists (the subject left out), brackets, 简称, 故称; never a part's name
+    ("alternative name", "〔H〕又名〔M〕、〔T〕、〔M〕等，其裸露的〔M〕子称为〔M〕。", True),
+    ("alternative name", "〔H〕又名〔M〕、〔M〕等，其裸露的种子称为〔T〕。", False),
+    ("alternative name", "〔H〕（法语：Comité，缩写：CIO；英语：IOC），简称〔M〕、〔T〕，是国际体育组织。", True),
+    ("alternative name", "〔H〕（化学式：〔T〕）是一种无机化合物。", True),
+    ("alternative name", "以种子繁殖〔H〕需要20年才会结果，故称“〔T〕”。", True),
+    ("alternative name", "〔H〕在〔M〕古代称为「银果」，如今又称为「〔T〕」。", True),
+    ("alternative name", "〔H〕，〔M〕称〔T〕，是地球上海拔最高的山峰。", True),
+    ("alternative name", "1865年，〔H〕以英国测量师〔M〕的名字命名为〔T〕。", True),
+    ("alternative name", "〔H〕的种子称为〔T〕，有点像杏子。", False),
+    ("alternative name", "〔H〕种子可以食用，在〔M〕被称为〔T〕。", False),
+    # country of citizenship: 籍, the country before an occupation; an origin (裔) or a move is none
+    ("country of citizenship", "是由国际体育活动家、〔T〕籍的〔H〕发起成立。", True),
+    ("country of citizenship", "〔H〕（Veronica Roth，〔M〕—）〔T〕〔M〕和短篇小说作家。", True),
+    ("country of citizenship", "〔T〕游泳运动员〔H〕赢得八枚金牌。", True),
+    ("country of citizenship", "〔H〕（〔M〕－〔M〕），〔T〕裔〔M〕〔M〕。", False),
+    ("country of citizenship", "〔H〕于1891年移居〔T〕。", False),
+    # founded by: 由...创立 / 发起成立; a president is no founder
+    ("founded by", "〔H〕成立于〔M〕，是由国际体育活动家、〔M〕籍的〔T〕发起成立。", True),
+    ("founded by", "〔H〕由〔T〕和〔M〕于〔M〕创立。", True),
+    ("founded by", "6月23日〔H〕成立，〔M〕籍的〔T〕出任主席。", False),
+    # parent taxon: the larger rank written before the smaller one
+    ("parent taxon", "属〔T〕〔H〕惟一现存物种。", True),
+    ("parent taxon", "〔H〕叶子在〔T〕中很特别。", False),
+    # distribution: a place where a name is used is no range
+    ("distribution", "〔H〕原产于〔T〕。", True),
+    ("distribution", "〔H〕种子可以食用，在〔T〕被称为〔M〕。", False),
+])
+def test_zh_relation_cues(relation, sentence, stated):
+    found = CONFIG.relation_cues.find("linking", relation, "zh", _masked(sentence))
+    assert (found is not None) == stated, (sentence, found)
+
+
+@pytest.mark.parametrize("sentence, tied", [
+    ("〔H〕于〔T〕动工，1889年3月31日落成。", True),
+    ("〔H〕由〔M〕和〔M〕于〔T〕创立。", True),
+    ("〔M〕于〔T〕接手该工程，〔H〕于〔M〕正式通航。", False),
+])
+def test_zh_date_cues_tie_a_coarser_date_to_the_founding(sentence, tied):
+    assert (CONFIG.relation_cues.find("dates", "inception", "zh", _masked(sentence)) is not None) == tied
+
+
+def run_cued(store, paras, language, theme, options=FilterOptions()):
+    mentions = find_mentions(paras, store, language)
+    resolved = resolve_mentions(mentions, paras, store, CONFIG.taxonomy, language)
+    candidates = match_triples(resolved, paras, store, CONFIG.schemas[theme], CONFIG.relation_map, language, CONFIG.relation_cues)
+    return candidates, filter_triples(candidates, CONFIG.schemas[theme], language, options=options)
+
+
+def test_zh_located_in_needs_a_cue(store):
+    para = lambda text: paragraph(text, [("法国", "法国")], language="zh", title="巴黎", qid="Q90", theme="geographic_location")
+    _, kept = run_cued(store, para("巴黎是法国的首都，也是法国最大的城市。"), "zh", "geographic_location")
+    assert reasons(kept)[("巴黎", "位于", "法国")] is None
+    _, dropped = run_cued(store, para("巴黎是法国人的骄傲。"), "zh", "geographic_location")
+    assert reasons(dropped)[("巴黎", "位于", "法国")] == "no_relation_cue"
+    _, off = run_cued(store, para("巴黎是法国人的骄傲。"), "zh", "geographic_location", FilterOptions(relation_cues=False))
+    assert reasons(off)[("巴黎", "位于", "法国")] is None
+
+
+def test_zh_citizenship_needs_a_cue(store):
+    para = lambda text: paragraph(text, [("法国", "法国")], language="zh", title="朱莉娅·克里斯蒂娃")
+    _, kept = run_cued(store, para("朱莉娅·克里斯蒂娃是法国籍作家。"), "zh", "person")
+    assert reasons(kept)[("朱莉娅·克里斯蒂娃", "国籍", "法国")] is None
+    _, dropped = run_cued(store, para("朱莉娅·克里斯蒂娃后来移居法国。"), "zh", "person")
+    assert reasons(dropped)[("朱莉娅·克里斯蒂娃", "国籍", "法国")] == "no_relation_cue"
+
+
+def test_zh_a_sentence_opening_with_another_name_gives_the_subject_that_name(make_store):
+    world = [e for e in WORLD if e["id"] != "Q243"] + [
+        entity("Q243", en=["Eiffel Tower"], zh=["埃菲尔铁塔", "铁娘子", "塔顶"], sites={"enwiki": "Eiffel Tower", "zhwiki": "埃菲尔铁塔"},
+               claims={"P31": ["Q12518"], "P131": ["Q90"]})]
+    text = "埃菲尔铁塔是巴黎的地标。又名铁娘子，其最高处称为塔顶。"
+    para = paragraph(text, [("巴黎", "巴黎")], language="zh", title="埃菲尔铁塔", qid="Q243", bold=["埃菲尔铁塔", "铁娘子", "塔顶"], theme="building")
+    _, filtered = run_cued(make_store(world), para, "zh", "building")
+    got = reasons(filtered)
+    assert got[("埃菲尔铁塔", "别名", "铁娘子")] is None  # the subject left out before 又名 reads as the head
+    assert got[("埃菲尔铁塔", "别名", "塔顶")] == "no_relation_cue"  # a part's name (其...称为) is not the subject's

@@ -30,7 +30,7 @@ def ingest_into(conn, path, shard, workers=1, block_bytes=64 << 10, staging=None
     stats = ingest_wikidata(path, staging, shard=shard, workers=workers, block_bytes=block_bytes)
     writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0])
     writer.begin()
-    writer.write_parquet({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
+    writer.add_files({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
     writer.commit()
     return stats
 
