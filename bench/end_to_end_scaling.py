@@ -126,7 +126,7 @@ def run(copies: int, root: Path) -> dict:
                               "--stop-after", "dumps", "--nli-model", "none"], env)
     t_all, m_all = _timed([*cli, "build", *pages, "--wikidata", str(wikidata), "--db", db, "--out", out, "--skip-wikidata",
                            "--nli-model", "none"], env)
-    from instructie_assets.core.lake import lake_cursor, lake_location
+    from instructie_assets.storage.lake import lake_cursor, lake_location
 
     with lake_cursor(lake_location(db)) as con:
         (paragraphs,) = con.execute("SELECT count(*) FROM main.paragraphs").fetchone()

@@ -46,6 +46,7 @@ STAGES = [
     ("wikidata", WIKIDATA_KEYS, "shard", "wikidata_item_claims"),
     ("articles", ["articles", "wikipedia_redirects"], "language", "articles"),
     ("paragraphs", ["paragraphs"], "theme_language", "paragraphs"),
+    ("duplicate_texts", ["duplicate_texts"], "language", None),  # may hold no row: the corpus repeats no text
     ("entity_mentions", ["entity_mentions"], "theme_language", "entity_mentions"),
     ("resolved_entities", ["resolved_entities"], "theme_language", "resolved_entities"),
     ("candidate_triples", ["candidate_triples"], "theme_language", "candidate_triples"),
@@ -94,7 +95,7 @@ def run_stage(name: str, root: Path) -> dict:
     resources = build_resources(str(root / "lake"), [paths["en"], paths["zh"]], paths["wikidata"], str(root / "exports"),
                                 nli_model="none", gold=[])
     if spec[2] == "shard":
-        keys = shard_keys()
+        keys = shard_keys(1)
     elif spec[2] == "language":
         keys = ["en", "zh"]
     elif spec[2] == "theme_language":
@@ -126,7 +127,7 @@ def _measured(cmd: list[str], env: dict) -> dict:
 
 
 def table_rows(db: Path) -> dict[str, int]:
-    from instructie_assets.core.lake import lake_cursor, lake_location
+    from instructie_assets.storage.lake import lake_cursor, lake_location
 
     rows = {}
     with lake_cursor(lake_location(str(db))) as con:
@@ -144,7 +145,7 @@ def run_size(n: int, root: Path, progress=print) -> dict:
     paths = corpus(n)
     root.mkdir(parents=True, exist_ok=True)
     (root / "corpus.json").write_text(json.dumps({k: str(v) for k, v in paths.items()}))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "INSTRUCTIE_WIKIDATA_SHARDS": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     stages = {}
     for name, *_ in STAGES:
         m = _measured([sys.executable, "-m", "bench.graph_scaling", "--stage", name, str(root)], env)
@@ -240,6 +241,7 @@ def main() -> bool:
     out.mkdir(exist_ok=True)
     (out / f"graph-scaling-{'-'.join(map(str, sizes))}.json").write_text(json.dumps(results, indent=1))
     g = gates(results)
+    big = results[-1]
     print_table(results)
     for cores in (2, 16):
         hours = projection(results[-2], results[-1], cores)

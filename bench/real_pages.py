@@ -60,7 +60,7 @@ def _cli(args: list[str], env: dict) -> None:
 def run_pipeline(dumps: dict[str, Path], work: Path) -> Path:
     """`instructie build` on the dumps into a fresh database: the readers first, then every stage for
     the themes the articles fall into. Returns the database path."""
-    from instructie_assets.core.lake import lake_cursor, lake_location
+    from instructie_assets.storage.lake import lake_cursor, lake_location
 
     db = work / "lake"
     for stale in (db, work / "exports", work / ".dagster_storage"):
@@ -68,7 +68,8 @@ def run_pipeline(dumps: dict[str, Path], work: Path) -> Path:
             shutil.rmtree(stale)
         elif stale.exists():
             stale.unlink()
-    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
+    # the bench's runs go to its own Dagster instance, not the project's .dagster_home (what `make dev` shows)
+    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"), "DAGSTER_HOME": str(work / ".dagster_home")}
     wikipedia = [a for lang in DUMP_NAMES if lang in dumps for a in ("--wikipedia", str(dumps[lang]))]
     common = [*wikipedia, "--wikidata", str(dumps["wikidata"]), "--db", str(db), "--out", str(work / "exports"), "--nli-model", "none"]
     _cli(["build", *common, "--stop-after", "dumps"], env)

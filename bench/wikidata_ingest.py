@@ -2,10 +2,11 @@
 dict-walking extraction of the same fields, on a generated .json.gz dump of realistic entities.
 
 Ours is the real path: the parent decompresses into shared memory blocks, worker processes (one per
-core) decode them and write Parquet, DuckDB loads the staged tables and swaps them in. Gate:
+core) decode them and write Parquet, the lake takes those files as its data files in the swap
+transaction (staged in the lake's own staging directory, as a build does). Gate:
 identical rows in all five tables. Also printed: where the time of one entity goes (CPU microseconds
 per entity, summed over the processes: decompression, hand-off, JSON decode, row building, Chinese
-conversion, Parquet write, DuckDB load), the single-process ratio, and the projected hours for the
+conversion, Parquet write, DuckDB load: the lake commit), the single-process ratio, and the projected hours for the
 full dump (110 M entities) on this machine and on 16 cores.
 """
 
@@ -18,12 +19,13 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas  # noqa: F401  the duckdb client imports it at a process's first bound parameter (~0.6 s): a start-up cost, not the entities'
 
 from bench.common import machine, report
 from bench.generate import write_wikidata_dump
 from instructie_assets.core.chinese import to_simplified
-from instructie_assets.core.duckdb_tables import StagedTableWriter
-from instructie_assets.core.lake import lake_location, open_lake
+from instructie_assets.storage.duckdb_tables import StagedTableWriter
+from instructie_assets.storage.lake import lake_location, open_lake
 from instructie_assets.core.wikidata import _ENTITY, SITES, TABLE_SCHEMAS, ZH_FALLBACK, ingest_wikidata, staged_parquet
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -127,15 +129,17 @@ def decode_seconds_per_entity(path: Path, sample: int = 3000) -> float:
 def run_ours(path: Path, workers: int, lake_dir: str) -> tuple[float, dict, object, duckdb.DuckDBPyConnection]:
     """One ingest into a fresh lake under `lake_dir` (the real path: Parquet blocks from the workers,
     swapped into the lake): wall seconds, CPU seconds by stage, stats, connection."""
-    conn = open_lake(lake_location(lake_dir))
-    with tempfile.TemporaryDirectory(prefix="bench-staging-", dir=CACHE) as staging:
+    location = lake_location(lake_dir)
+    conn = open_lake(location)
+    os.makedirs(location.staging_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-staging-", dir=location.staging_dir) as staging:
         start = time.perf_counter()
         cpu_start = time.process_time()
         stats = ingest_wikidata(path, staging, workers=workers)
         load_cpu, load_wall = time.process_time(), time.perf_counter()
         writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", 0)
         writer.begin()
-        writer.write_parquet({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
+        writer.add_files({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
         writer.commit()
         wall = time.perf_counter() - start
         cpu = dict(stats.seconds)

@@ -2,32 +2,60 @@
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import dagster as dg
+import polars as pl
+from pydantic import Field
 
-from instructie_assets.core.duckdb_tables import private_staging
-from instructie_assets.core.lake import LakeLocation, lake_cursor, lake_location
+from instructie_assets.core.articles import REDIRECT_SCHEMA
+from instructie_assets.core.knowledge import InMemoryWikidata, WikidataLookups
+from instructie_assets.storage.duckdb_tables import private_staging
+from instructie_assets.storage.lake import LakeLocation, lake_cursor, lake_location
 from instructie_assets.core.models import ModelLoadError
 from instructie_assets.core.ner import NerModel, TransformersNer
 from instructie_assets.core.nli import DEFAULT_NLI_MODEL, LexicalNli, NliModel, NliTemplates, TransformersNli, load_nli_templates
 from instructie_assets.core.schemas import ProjectConfig, load_project_config
 from instructie_assets.core.theme_classifier import ThemeClassifier, TransformersThemeClassifier
+from instructie_assets.core.wikidata import TABLE_SCHEMAS
 from instructie_assets.core.wikitext import dump_language
+from instructie_assets.duckdb_wikidata import DuckDBWikidata
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
 
 
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+# Rows per batch of the stages after `paragraphs`. Measured (graph-scaling bench): a whole partition of
+# ~10,000 paragraphs took entity_mentions ~700 MB above the process (the batch's Wikidata lookups and
+# Python rows), so 2,000 rows keep a stage within ~150-200 MB of it; each batch makes its own lookups.
+DEFAULT_BATCH_ROWS = 2_000
+
+
 class DuckLakeResource(dg.ConfigurableResource):
-    """The tables: a DuckLake queried with DuckDB (`core/lake.py`). `db` is a directory (the embedded
+    """The tables: a DuckLake queried with DuckDB (`storage/lake.py`). `db` is a directory (the embedded
     lake: SQLite catalog + Parquet files) or `postgres:<connection string>` with a shared `data_path`
     (a directory every machine mounts, or s3://bucket/prefix/). `allow_empty` lets a run replace
-    non-empty tables or partitions with empty ones (refused otherwise)."""
+    non-empty tables or partitions with empty ones (refused otherwise). `batch_rows`: the stages after
+    `paragraphs` read and write their partition this many rows at a time (README, "Memory")."""
 
     db: str
     data_path: str = ""
     staging_dir: str = ""
     allow_empty: bool = False
+    batch_rows: int = Field(
+        default=DEFAULT_BATCH_ROWS, gt=0,
+        description="Rows per batch read and written by the stages after paragraphs (entity_mentions ... dataset_exports): "
+                    "their peak memory is one batch plus small per-partition state, whatever the partition's size. "
+                    "Larger batches mean fewer Wikidata lookups per partition; smaller ones less memory. "
+                    "Env INSTRUCTIE_BATCH_ROWS, CLI --batch-rows.")
+    duckdb_memory_limit: str = Field(
+        default="",
+        description="DuckDB's memory limit in this process (for example 2GB; empty: DuckDB's default, 80% of RAM). The stages' "
+                    "sorts and joins run inside DuckDB and spill to <staging>/duckdb-spill past it. Env INSTRUCTIE_DUCKDB_MEMORY_LIMIT.")
 
     def location(self) -> LakeLocation:
         return lake_location(self.db, self.data_path, self.staging_dir)
@@ -37,6 +65,12 @@ class DuckLakeResource(dg.ConfigurableResource):
         """A DuckDB cursor with the lake in use (`main.<table>`); the process keeps one instance per lake."""
         cursor = lake_cursor(self.location())
         try:
+            if self.duckdb_memory_limit:
+                if not MEMORY_LIMIT.match(self.duckdb_memory_limit):
+                    raise ValueError(f"duckdb_memory_limit: {self.duckdb_memory_limit!r} is not a size such as 512MB or 2GB")
+                spill = os.path.join(self.location().staging_dir, "duckdb-spill").replace("'", "''")
+                cursor.execute(f"SET temp_directory = '{spill}'")
+                cursor.execute(f"SET memory_limit = '{self.duckdb_memory_limit}'")
             yield cursor
         finally:
             cursor.close()
@@ -58,6 +92,58 @@ class DumpSources(dg.ConfigurableResource):
 
     def wikipedia_for(self, language: str) -> list[str]:
         return [p for p in self.wikipedia if dump_language(p) == language]
+
+
+class WikidataSource(dg.ConfigurableResource):
+    """Where the stages look Wikidata up: `lookups()` gives a `core.knowledge.WikidataLookups` for the
+    length of a `with` block. Real: `DuckDBWikidata`; for tests: `InMemoryWikidataSource`."""
+
+    @contextmanager
+    def lookups(self) -> Iterator[WikidataLookups]:
+        raise NotImplementedError(f"{type(self).__name__} does not say where Wikidata is")
+        yield
+
+
+class DuckDBWikidataSource(WikidataSource):
+    """The ingested `wikidata_*` tables and `wikipedia_redirects`, queried on a cursor of `duckdb`
+    (the lake the run writes)."""
+
+    duckdb: DuckLakeResource
+
+    @contextmanager
+    def lookups(self) -> Iterator[WikidataLookups]:
+        with self.duckdb.get_connection() as conn:
+            yield DuckDBWikidata(conn)
+
+
+class InMemoryWikidataSource(WikidataSource):
+    """The same tables held in memory (`core.knowledge.InMemoryWikidata`), read from `tables_dir`:
+    `<table>.parquet` for each Wikidata table (TABLE_SCHEMAS; a missing one is empty) and
+    `wikipedia_redirects.parquet`. For the one-asset tests and small corpora without a database."""
+
+    tables_dir: str
+
+    @contextmanager
+    def lookups(self) -> Iterator[WikidataLookups]:
+        directory = Path(self.tables_dir)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"{directory}: no such directory of Wikidata tables")
+        tables = {name: pl.read_parquet(directory / f"{name}.parquet") for name in TABLE_SCHEMAS if (directory / f"{name}.parquet").exists()}
+        redirects = directory / "wikipedia_redirects.parquet"
+        yield InMemoryWikidata(tables, pl.read_parquet(redirects) if redirects.exists() else pl.DataFrame(schema=REDIRECT_SCHEMA))
+
+    @staticmethod
+    def write_tables(directory: str | Path, tables: dict[str, pl.DataFrame], redirects: pl.DataFrame | None = None) -> str:
+        """Write frames of the ingested tables (and the redirects) where `tables_dir` reads them."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            if name not in TABLE_SCHEMAS:
+                raise ValueError(f"{name}: not a Wikidata table ({', '.join(TABLE_SCHEMAS)})")
+            frame.write_parquet(directory / f"{name}.parquet")
+        if redirects is not None:
+            redirects.write_parquet(directory / "wikipedia_redirects.parquet")
+        return str(directory)
 
 
 class ProjectFiles(dg.ConfigurableResource):
@@ -124,13 +210,11 @@ class ThemeClassifierSettings(ModelSettings):
     no theme, `override` classifies every article, `per_paragraph` classifies each paragraph (and
     lets paragraphs of any article into the theme they are classified as)."""
 
-    mode: str = "fallback"
+    mode: Literal["fallback", "override", "per_paragraph"] = "fallback"
     min_score: float = 0.5
     max_length: int = 256
 
     def load(self, schemas: dict) -> tuple[ThemeClassifier | None, str]:
-        if self.mode not in ("fallback", "override", "per_paragraph"):
-            raise ValueError(f"ThemeClassifierSettings.mode must be fallback, override or per_paragraph, not {self.mode!r}")
         names = {k: {s.cate_en, s.cate_zh, s.name_en, s.name_zh} for k, s in schemas.items()}
         return self._load(lambda: TransformersThemeClassifier(self.model, names, self.device, self.batch_size, self.max_length), "theme classifier")
 

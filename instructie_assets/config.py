@@ -7,6 +7,7 @@ from typing import Literal
 import dagster as dg
 
 from instructie_assets.core.filtering import FilterOptions
+from instructie_assets.core.instructions import InstructionStyle, Negatives
 
 
 class ParagraphConfig(dg.Config):
@@ -70,9 +71,9 @@ class SplitConfig(dg.Config):
     seed: int = 42
     # pool: the 16 instructions (4 templates x 4 output formats); json_schema: {"instruction","schema","input"}
     # with output {"<relation>": [{"subject","object"}]}.
-    style: str = "pool"
+    style: InstructionStyle = "pool"
     # Paragraphs with no triple at all: exported as negatives in "train" only (default), in "all" splits, or "none".
-    negatives: str = "train"
+    negatives: Negatives = "train"
     # Write NAN for every listed label the text does not hold.
     explicit_nan: bool = False
     # Add this many labels of other themes to each instruction (hard negatives).

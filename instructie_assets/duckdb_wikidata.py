@@ -18,6 +18,18 @@ import polars as pl
 from instructie_assets.core.knowledge import CLASS_WALK_SCHEMA
 from instructie_assets.core.wikidata import QUANTITY_CLAIM_SCHEMA, TIME_CLAIM_SCHEMA, ITEM_CLAIM_SCHEMA
 
+# the tables each lookup reads: an asset that makes a lookup declares these as its upstream assets
+TABLES_OF_LOOKUP = {
+    "sitelink_qids": ("wikidata_sitelinks",),
+    "sitelinked": ("wikidata_sitelinks",),
+    "labels": ("wikidata_labels",),
+    "qids_for_surfaces": ("wikidata_labels",),
+    "item_claims": ("wikidata_item_claims",),
+    "time_claims": ("wikidata_time_claims",),
+    "quantity_claims": ("wikidata_quantity_claims",),
+    "class_walk": ("wikidata_item_claims",),
+    "redirects": ("wikipedia_redirects",),
+}
 QUALIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from instructie_assets.core.schemas import LANGUAGES, theme_keys
@@ -26,12 +24,9 @@ def theme_and_language(context: dg.AssetExecutionContext) -> tuple[str, str]:
     return keys["theme"], keys["language"]
 
 
-# Wikidata ingest shards: INSTRUCTIE_WIKIDATA_SHARDS=n splits the dump into n partitions "k-of-n"
-# (entity lines whose ordinal is k modulo n); each can run on its own worker or machine.
-WIKIDATA_SHARDS = max(1, int(os.environ.get("INSTRUCTIE_WIKIDATA_SHARDS", "1")))
-
-
-def shard_keys(n: int = WIKIDATA_SHARDS) -> list[str]:
+# Wikidata ingest shards: n shards are the partitions "k-of-n" (entity lines whose ordinal is k modulo n);
+# each can run on its own worker or machine. The Definitions choose n (definitions.py, runner.py).
+def shard_keys(n: int) -> list[str]:
     return [f"{k}-of-{n}" for k in range(n)]
 
 
@@ -46,4 +41,30 @@ def parse_shard(key: str) -> tuple[int, int]:
     return k, n
 
 
-wikidata_shards = dg.StaticPartitionsDefinition(shard_keys())
+def wikidata_shard_partitions(n: int) -> dg.StaticPartitionsDefinition:
+    if n < 1:
+        raise ValueError(f"the Wikidata dump needs at least one shard, not {n}")
+    return dg.StaticPartitionsDefinition(shard_keys(n))
+
+
+def selected_partition_keys(partitions_def: dg.PartitionsDefinition | None, themes: list[str], languages: list[str],
+                            shards: list[str]) -> list:
+    """The keys of `partitions_def` a build of these themes, languages and shards materializes, in the
+    definition's order; [None] for an unpartitioned job."""
+    if partitions_def is None:
+        return [None]
+    if isinstance(partitions_def, dg.MultiPartitionsDefinition):
+        return [k for k in partitions_def.get_partition_keys()
+                if k.keys_by_dimension["theme"] in themes and k.keys_by_dimension["language"] in languages]
+    return [k for k in partitions_def.get_partition_keys() if k in languages or k in shards]
+
+
+def run_lock_unit(key) -> str | None:
+    """The unit of work (storage/run_locks.py) a run of this partition key writes: `wikidata-K-of-N` (a
+    shard), `language-<lang>` (a language's articles, redirects and duplicate texts),
+    `partition-<theme>-<lang>`; None for an unpartitioned run (the card: the later run's card wins whole)."""
+    if key is None:
+        return None
+    if isinstance(key, dg.MultiPartitionKey):
+        return f"partition-{key.keys_by_dimension['theme']}-{key.keys_by_dimension['language']}"
+    return f"language-{key}" if key in LANGUAGES else f"wikidata-{key}"

@@ -1,22 +1,29 @@
-"""Materialize the whole asset graph in-process, phase by phase (used by the CLI and the tests)."""
+"""Run the jobs the Definitions hold, in-process, in the order of the asset graph (the CLI and the tests).
+
+The runner knows no asset keys and no order of its own: `jobs.BUILD_JOBS` says what a build
+materializes, the asset graph's dependencies say in which order (a job runs after every job whose
+assets its assets read), and each job runs once per partition the options select. A backfill from
+the UI follows the same dependencies. Runs carry their job's name.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from typing import Literal
 
 import dagster as dg
 from tqdm import tqdm
 
-from instructie_assets.core.lake import lake_cursor, lake_location, table_exists
-from instructie_assets.core.run_locks import RunLocks
+from instructie_assets.assets.theme_training import theme_classifier_model, training_run_config
+from instructie_assets.clients import DEFAULT_BATCH_ROWS
+from instructie_assets.storage.lake import lake_cursor, lake_location, table_exists
+from instructie_assets.storage.run_locks import RunLocks
 from instructie_assets.core.schemas import LANGUAGES
-from instructie_assets.definitions import ASSETS, build_resources
-from instructie_assets.partitions import THEMES, shard_keys, theme_language_key
-
-WIKIDATA_KEYS = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims"]
-LANGUAGE_KEYS = ["articles", "wikipedia_redirects"]
-STAGE_KEYS = ["entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"]
+from instructie_assets.definitions import build_definitions, build_resources
+from instructie_assets.jobs import BUILD_JOBS, DUMP_JOBS, ingest_wikidata_job, train_theme_classifier_job
+from instructie_assets.partitions import THEMES, parse_shard, run_lock_unit, selected_partition_keys, shard_keys
 
 
 class BuildError(RuntimeError):
@@ -38,11 +45,20 @@ class BuildOptions:
     ner_model: str | None = None  # None: no NER model (links, subject, repeats, gazetteer, values only)
     workers: int = 0  # dump-decoding processes; 0 = one per core
     theme_model: str | None = None  # None: themes from Wikidata only
-    theme_mode: str = "fallback"
-    stop_after: str = ""  # "dumps": only the Wikidata and Wikipedia readers
+    theme_mode: Literal["fallback", "override", "per_paragraph"] = "fallback"
+    stop_after: Literal["", "dumps"] = ""  # "dumps": only the Wikidata and Wikipedia readers
+    wikidata_shards: int = 1  # the Wikidata dump read as this many shards, one run each
+    log_level: str = "WARNING"  # Dagster's console logger; the CLI sets CRITICAL and keeps the events in a log file
     data_path: str = ""  # with a postgres: catalog in `db`, where the Parquet files go (shared path or s3://...)
     allow_empty: bool = False  # let empty results replace non-empty tables (refused otherwise)
+    batch_rows: int = DEFAULT_BATCH_ROWS  # rows per batch of the stages after paragraphs (bounded memory)
     wait: bool = False  # wait for another run writing the same units instead of failing at once
+
+    def __post_init__(self) -> None:
+        if self.theme_mode not in ("fallback", "override", "per_paragraph"):
+            raise ValueError(f"theme_mode must be fallback, override or per_paragraph, not {self.theme_mode!r}")
+        if self.stop_after not in ("", "dumps"):
+            raise ValueError(f"stop_after must be '' or 'dumps', not {self.stop_after!r}")
 
 
 def _resources(options: BuildOptions) -> dict:
@@ -50,11 +66,16 @@ def _resources(options: BuildOptions) -> dict:
         options.db, options.wikipedia, options.wikidata, options.out_dir, tolerant=options.tolerant, gold=options.gold,
         nli_model=options.nli_model, ner_model=options.ner_model, workers=options.workers,
         theme_model=options.theme_model, theme_mode=options.theme_mode, data_path=options.data_path, allow_empty=options.allow_empty,
+        batch_rows=options.batch_rows,
     )
 
 
+def _definitions(options: BuildOptions, resources: dict | None = None) -> dg.Definitions:
+    return build_definitions(executor="in_process", wikidata_shards=options.wikidata_shards, resources=resources or _resources(options))
+
+
 def _locked(options: BuildOptions, units: list[str]) -> RunLocks:
-    """The run locks of the units a run writes, taken (or LockHeldError; see core/run_locks.py)."""
+    """The run locks of the units a run writes, taken (or LockHeldError; see storage/run_locks.py)."""
     return RunLocks(lake_location(options.db, options.data_path), units).acquire(
         wait=options.wait, say=lambda line: print(f"instructie: {line}", flush=True))
 
@@ -84,10 +105,11 @@ def _raise_on_failure(result, what: str) -> None:
     raise BuildError(f"run for {what} failed")
 
 
-def _run(selection: list[str], resources: dict, instance, partition_key=None) -> list[CheckOutcome]:
-    result = dg.materialize(
-        ASSETS, selection=selection, resources=resources, instance=instance, partition_key=partition_key,
-        raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+def _run(defs: dg.Definitions, job_name: str, instance, partition_key=None, run_config: dict | None = None,
+         log_level: str = "WARNING") -> tuple[list[CheckOutcome], object]:
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance, partition_key=partition_key, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}, **(run_config or {})},
     )
     _raise_on_failure(result, str(partition_key or "unpartitioned"))
     outcomes = [
@@ -97,63 +119,79 @@ def _run(selection: list[str], resources: dict, instance, partition_key=None) ->
     blocking = [o for o in outcomes if not o.passed and o.severity == "ERROR"]
     if blocking:
         raise BuildError("; ".join(f"check {o.check} failed for {o.partition}: {o.metadata}" for o in blocking))
+    return outcomes, result
+
+
+def job_order(defs: dg.Definitions, jobs) -> list[str]:
+    """The names of `jobs` in the asset graph's order: a job comes after every job holding an asset
+    that one of its assets depends on (ties by name, so the order given does not matter)."""
+    graph = defs.resolve_asset_graph()
+    assets_of = {job.name: job.selection.resolve(graph) for job in jobs}
+    job_of = {key: name for name, keys in assets_of.items() for key in keys}
+    sorter = TopologicalSorter({
+        name: {job_of[parent] for key in keys for parent in graph.get(key).parent_keys if job_of.get(parent, name) != name}
+        for name, keys in assets_of.items()
+    })
+    sorter.prepare()
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order += ready
+        sorter.done(*ready)
+    return order
+
+
+def build_plan(defs: dg.Definitions, options: BuildOptions, languages: list[str]) -> list[tuple[str, list]]:
+    """(job name, partition keys) in the order the runs go."""
+    jobs = [job for job in BUILD_JOBS if not (options.skip_wikidata and job is ingest_wikidata_job)]
+    if options.stop_after == "dumps":
+        jobs = [job for job in jobs if job in DUMP_JOBS]
+    plan = []
+    for name in job_order(defs, jobs):
+        partitions = defs.resolve_job_def(name).partitions_def
+        plan.append((name, selected_partition_keys(partitions, options.themes, languages, shard_keys(options.wikidata_shards))))
+    return plan
+
+
+def run_plan(defs: dg.Definitions, plan: list[tuple[str, list]], instance, progress: bool = False,
+             log_level: str = "WARNING") -> list[CheckOutcome]:
+    """Run each job of the plan once per partition key, in order; the asset check outcomes of every run."""
+    outcomes = []
+    for name, keys in plan:
+        for key in tqdm(keys, desc=name, disable=not progress or len(keys) < 2):
+            outcomes += _run(defs, name, instance, partition_key=key, log_level=log_level)[0]
     return outcomes
 
 
 def build(options: BuildOptions, progress: bool = True) -> list[CheckOutcome]:
     """Materialize everything the options select; returns the asset check outcomes of every partition."""
     resources = _resources(options)
+    defs = _definitions(options, resources)
     languages = [lang for lang in options.languages if resources["dumps"].wikipedia_for(lang)]
-    keys = [(t, lang) for lang in languages for t in options.themes]
-    units = ([] if options.skip_wikidata else [f"wikidata-{k}" for k in shard_keys()]) + [f"articles-{lang}" for lang in languages]
-    if options.stop_after != "dumps":
-        units += [f"partition-{t}-{lang}" for t, lang in keys]
+    plan = build_plan(defs, options, languages)
+    units = sorted({unit for _, keys in plan for key in keys if (unit := run_lock_unit(key))})
     with _locked(options, units):
-        return _build(options, resources, languages, keys, progress)
-
-
-def _build(options: BuildOptions, resources: dict, languages: list[str], keys: list[tuple[str, str]], progress: bool) -> list[CheckOutcome]:
-    instance = _instance()
-    if not options.skip_wikidata:
-        for key in shard_keys():
-            _run(WIKIDATA_KEYS, resources, instance, partition_key=key)
-    for lang in languages:
-        _run(LANGUAGE_KEYS, resources, instance, partition_key=lang)
-    if options.stop_after == "dumps":
-        return []
-    # paragraphs of every partition first: instruction_splits keeps each text once across partitions
-    for theme, lang in tqdm(keys, desc="paragraphs", disable=not progress):
-        _run(["paragraphs"], resources, instance, partition_key=theme_language_key(theme, lang))
-    outcomes = []
-    for theme, lang in tqdm(keys, desc="partitions", disable=not progress):
-        outcomes += _run(STAGE_KEYS, resources, instance, partition_key=theme_language_key(theme, lang))
-    outcomes += _run(["dataset_card"], resources, instance)
-    return outcomes
+        return run_plan(defs, plan, _instance(), progress, options.log_level)
 
 
 def ingest_wikidata_shard(options: BuildOptions, shard: str) -> None:
-    """Materialize one Wikidata shard (`K-of-N`) into `options.db`: the unit of work of one machine.
-    INSTRUCTIE_WIKIDATA_SHARDS must be N in this process (the CLI sets it)."""
-    if shard not in shard_keys():
-        raise BuildError(f"shard {shard} is not a partition here (INSTRUCTIE_WIKIDATA_SHARDS gives {', '.join(shard_keys())})")
-    with _locked(options, [f"wikidata-{shard}"]):
-        _run(WIKIDATA_KEYS, _resources(options), _instance(), partition_key=shard)
+    """Materialize one Wikidata shard (`K-of-N`) into `options.db`: the unit of work of one machine."""
+    try:
+        _, n = parse_shard(shard)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
+    options.wikidata_shards = n
+    with _locked(options, [run_lock_unit(shard)]):
+        _run(_definitions(options), ingest_wikidata_job.name, _instance(), partition_key=shard, log_level=options.log_level)
 
 
 def train_theme_classifier(options: BuildOptions, base_model: str, model_dir: str, data_dir: str, size: int = 5000, epochs: int = 3,
                            device: str = "auto") -> dict:
     """Materialize the training set and the fine-tuned classifier on an already built database."""
-    result = dg.materialize(
-        ASSETS, selection=["theme_training_set", "theme_classifier_model"], resources=_resources(options), instance=_instance(),
-        raise_on_error=False,
-        run_config={"ops": {
-            "theme_training_set": {"config": {"size": size, "data_dir": data_dir}},
-            "theme_classifier_model": {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs, "device": device}},
-        }, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
-    _raise_on_failure(result, "theme classifier training")
-    materialization = result.asset_materializations_for_node("theme_classifier_model")[0]
-    return {k: v.value for k, v in materialization.metadata.items()}
+    _, result = _run(_definitions(options), train_theme_classifier_job.name, _instance(),
+                     run_config=training_run_config(size, data_dir, base_model, model_dir, epochs, device), log_level=options.log_level)
+    (materialization,) = [m for m in result.get_asset_materialization_events() if m.asset_key == theme_classifier_model.key]
+    return {k: v.value for k, v in materialization.materialization.metadata.items()}
 
 
 def theme_changes(options: BuildOptions) -> list[str]:

@@ -3,6 +3,8 @@ import os
 # Tests never reach the network: hub ids fail at once instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Runs go to an ephemeral instance unless a test sets DAGSTER_HOME itself (never the user's instance).
+os.environ.pop("DAGSTER_HOME", None)
 
 import duckdb
 import polars as pl
@@ -76,16 +78,43 @@ def make_duckdb_store():
         c.close()
 
 
+def recorded_check_outcomes(home):
+    """The asset check results of every run recorded in a Dagster instance, as `runner.build` returns them."""
+    import dagster as dg
+
+    from instructie_assets.runner import CheckOutcome
+
+    outcomes = []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for run in instance.get_runs():
+            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+                e = entry.dagster_event.event_specific_data
+                outcomes.append(CheckOutcome(str(run.tags.get("dagster/partition")), e.check_name, e.passed, e.severity.value,
+                                             {k: v.value for k, v in e.metadata.items()}))
+    return outcomes
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The whole graph built on the sample corpus into an embedded lake (BuildOptions, with `.checks`)."""
+    """The whole graph built on the sample corpus into an embedded lake by `instructie demo` as `make demo`
+    runs it: in a fresh directory without DAGSTER_HOME, so its runs go to the default ./.dagster_home (what
+    `make dev` opens). BuildOptions with `.checks` (read back from that instance), `.home`, `.stdout`, `.stderr`."""
+    import subprocess
+    import sys
+
     from instructie_assets.paths import SAMPLE_GOLD, SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
-    from instructie_assets.runner import BuildOptions, build
+    from instructie_assets.runner import BuildOptions
 
     root = tmp_path_factory.mktemp("e2e")
-    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(root / "lake"), out_dir=str(root / "exports"),
+    db, out = root / "data" / "instructie", root / "data" / "exports"
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "INSTRUCTIE_NLI_MODEL")}
+    demo = subprocess.run([sys.executable, "-m", "instructie_assets.cli", "demo", "--db", str(db), "--out", str(out)],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    assert demo.returncode == 0, demo.stderr[-4000:]
+    options = BuildOptions(wikipedia=SAMPLE_WIKIPEDIA, wikidata=SAMPLE_WIKIDATA, db=str(db), out_dir=str(out),
                            gold=[str(p) for p in SAMPLE_GOLD.values()])
-    options.checks = build(options, progress=False)
+    options.home, options.stdout, options.stderr = root / ".dagster_home", demo.stdout, demo.stderr
+    options.checks = recorded_check_outcomes(options.home)
     return options
 
 

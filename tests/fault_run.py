@@ -6,7 +6,7 @@ import time
 
 import dagster as dg
 
-from instructie_assets.core import duckdb_tables
+from instructie_assets.storage import duckdb_tables
 from instructie_assets.definitions import ASSETS, build_resources
 from instructie_assets.partitions import theme_language_key
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA

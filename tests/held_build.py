@@ -6,7 +6,7 @@ import sys
 import time
 
 from instructie_assets import cli
-from instructie_assets.core import duckdb_tables
+from instructie_assets.storage import duckdb_tables
 
 release, argv = sys.argv[1], sys.argv[2:]
 commit = duckdb_tables.StagedTableWriter.commit

@@ -12,14 +12,20 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from instructie_assets.core.duckdb_tables import StagedTableWriter
-from instructie_assets.core.lake import StorageError, copy_lake, lake_cursor, lake_location, open_lake
+from instructie_assets.storage.duckdb_tables import StagedTableWriter
+from instructie_assets.storage.lake import StorageError, copy_lake, lake_cursor, lake_location, open_lake
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikipedia", SAMPLE_WIKIPEDIA[1]]
 DUMP_TABLES = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims",
                "articles", "wikipedia_redirects"]
+
+
+def cli_env(tmp_path: Path) -> dict:
+    """The command line's environment in a test: its runs recorded in a Dagster home of the test's own
+    (without DAGSTER_HOME the CLI records into ./.dagster_home, the user's `make dev` instance)."""
+    return {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
 
 
 def digest(db, tables):
@@ -48,16 +54,16 @@ def test_two_builds_on_one_database(built, tmp_path):
             "--out", str(tmp_path / "out"), "--stop-after", "dumps"]
     dumps = [sys.executable, "-m", "instructie_assets.cli", *args]
     release = tmp_path / "release"  # the first build holds its locks (inside its first commit) until this exists
-    first = subprocess.Popen([sys.executable, str(ROOT / "tests/held_build.py"), str(release), *args], cwd=ROOT,
+    first = subprocess.Popen([sys.executable, str(ROOT / "tests/held_build.py"), str(release), *args], cwd=ROOT, env=cli_env(tmp_path),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     waiting = None
     try:
-        lock = Path(db) / "locks" / "articles-en.lock"
+        lock = Path(db) / "locks" / "language-en.lock"
         wait_for(lambda: lock.exists() and lock.read_text(), what="the first build's locks")
-        second = subprocess.run(dumps, cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert second.returncode == 2, second.stderr
+        second = subprocess.run(dumps, cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=300)
+        assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
         assert f"is being written by pid {first.pid} on " in second.stderr and "--wait" in second.stderr
-        waiting = subprocess.Popen([*dumps, "--wait"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waiting = subprocess.Popen([*dumps, "--wait"], cwd=ROOT, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = waiting.stdout.readline()
         assert line.startswith(f"instructie: waiting for pid {first.pid} on "), line
         release.write_text("go")
@@ -74,7 +80,7 @@ def test_two_builds_on_one_database(built, tmp_path):
     assert not any((Path(db) / "staging").iterdir())  # each run removed its private staging
     # different partitions at once: the en and the zh articles, from two builds, both succeed
     procs = [subprocess.Popen([*CLI, "--wikidata", SAMPLE_WIKIDATA, "--db", db, "--out", str(tmp_path / "out"), "--skip-wikidata",
-                               "--stop-after", "dumps", "--language", lang], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               "--stop-after", "dumps", "--language", lang], cwd=ROOT, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for lang in ("en", "zh")]
     for p in procs:
         _, err = p.communicate(timeout=900)
@@ -90,21 +96,22 @@ def test_an_empty_dump_never_empties_the_tables(built, tmp_path):
     empty = tmp_path / "wikidata-empty.json"
     empty.write_text("[\n]\n")
     result = subprocess.run([*CLI, "--wikidata", str(empty), "--db", db, "--out", str(tmp_path / "out"), "--stop-after", "dumps"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+                            cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
     assert result.returncode == 1
     # the writer refuses to replace rows with nothing (or the reader already refused the file by name)
     assert "refusing to replace them with nothing" in result.stderr or "wikidata-empty.json" in result.stderr, result.stderr
     assert digest(db, DUMP_TABLES) == before
 
 
-def _swap_in_subprocess(db: str, stop_before: int, marker: Path) -> subprocess.Popen:
+def _swap_in_subprocess(db: str, stop_before: int, marker: Path, whole_files: bool = False) -> subprocess.Popen:
     """A process committing new rows for shard 0 that stops before the `stop_before`-th statement of the
-    swap transaction (counting from BEGIN; a number past COMMIT lets it commit, then stop)."""
+    swap transaction (counting from BEGIN; a number past COMMIT lets it commit, then stop). With
+    `whole_files`, the rows come as staged Parquet files the lake takes as its own (`add_files`)."""
     script = textwrap.dedent(f"""
         import sys, time
         import polars as pl
-        from instructie_assets.core.duckdb_tables import StagedTableWriter
-        from instructie_assets.core.lake import lake_location, open_lake
+        from instructie_assets.storage.duckdb_tables import StagedTableWriter
+        from instructie_assets.storage.lake import lake_location, open_lake
 
         class Stopping:
             def __init__(self, conn):
@@ -129,15 +136,21 @@ def _swap_in_subprocess(db: str, stop_before: int, marker: Path) -> subprocess.P
         schemas = {{"labels": {{"qid": pl.String}}, "claims": {{"subject": pl.String}}}}
         writer = StagedTableWriter(conn, schemas, "shard", 0)
         writer.begin()
-        writer.write({{"labels": pl.DataFrame({{"qid": [f"Q{{i}}" for i in range(100, 150)]}}),
-                      "claims": pl.DataFrame({{"subject": ["Q100", "Q101"]}})}})
+        new = {{"labels": pl.DataFrame({{"qid": [f"Q{{i}}" for i in range(100, 150)]}}), "claims": pl.DataFrame({{"subject": ["Q100", "Q101"]}})}}
+        if {whole_files!r}:
+            for name, frame in new.items():
+                frame.with_columns(shard=pl.lit(0, pl.Int32)).write_parquet(writer.staging_dir / name / "part-0.parquet")
+            writer.add_files({{name: [str(writer.staging_dir / name / "part-0.parquet")] for name in new}})
+        else:
+            writer.write(new)
         writer.commit()
     """)
     return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
 
 
 @pytest.mark.slow
-def test_kill_at_every_point_of_a_table_swap_leaves_all_old_or_all_new(tmp_path):
+@pytest.mark.parametrize("whole_files", [False, True], ids=["inserted", "files-taken-by-the-lake"])
+def test_kill_at_every_point_of_a_table_swap_leaves_all_old_or_all_new(tmp_path, whole_files):
     db = str(tmp_path / "lake")
     conn = open_lake(lake_location(db))
     schemas = {"labels": {"qid": pl.String}, "claims": {"subject": pl.String}}
@@ -155,12 +168,12 @@ def test_kill_at_every_point_of_a_table_swap_leaves_all_old_or_all_new(tmp_path)
             c.close()
 
     old = state()
-    # statements of the swap: BEGIN, commit message, 2 x CREATE IF NOT EXISTS, 2 x (DELETE, INSERT), COMMIT
+    # statements of the swap: BEGIN, commit message, 2 x CREATE IF NOT EXISTS, 2 x (DELETE, INSERT or CALL ducklake_add_data_files), COMMIT
     stopped_at = []
     new = (sorted((f"Q{i}",) for i in range(100, 150)), [("Q100",), ("Q101",)])
     for point in range(2, 11):
         marker = tmp_path / f"marker-{point}"
-        proc = _swap_in_subprocess(db, point, marker)
+        proc = _swap_in_subprocess(db, point, marker, whole_files)
         try:
             wait_for(lambda: marker.exists() or proc.poll() is not None, what=f"point {point}")
             assert proc.poll() is None, f"point {point}: the writer ended before stopping"
@@ -174,9 +187,11 @@ def test_kill_at_every_point_of_a_table_swap_leaves_all_old_or_all_new(tmp_path)
             assert state() == new
         else:
             assert state() == old, f"killed before {marker.read_text()[:60]!r}: not the old tables"
-    assert stopped_at == ["CALL", "CREATE", "CREATE", "DELETE", "INSERT", "DELETE", "INSERT", "COMMIT", "committed"]
+    adding = "CALL" if whole_files else "INSERT"
+    assert stopped_at == ["CALL", "CREATE", "CREATE", "DELETE", adding, "DELETE", adding, "COMMIT", "committed"]
 
 
+@pytest.mark.slow  # needs the whole sample build (`built`)
 def test_kill_during_the_chart_write_keeps_the_previous_chart(built, tmp_path):
     db, out = str(tmp_path / "lake"), tmp_path / "out"
     copy_lake(built.db, db)
@@ -208,6 +223,7 @@ def _small_filesystem(path: Path, size: str) -> bool:
     return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow  # needs the whole sample build (`built`)
 def test_a_full_disk_is_reported_as_itself(built, tmp_path):
     """The lake on a filesystem that fills up during a rewrite: the build fails naming the file and
     ENOSPC (not "cannot rollback - no transaction is active"), and the tables are as they were. Where
@@ -237,19 +253,19 @@ def test_a_full_disk_is_reported_as_itself(built, tmp_path):
         with open(small / "filler", "wb") as fh:  # leave 64 KB: less than the articles' rewrite needs
             fh.write(b"\0" * max(0, free - (64 << 10)))
         result = subprocess.run([*CLI, "--wikidata", SAMPLE_WIKIDATA, "--db", db, "--out", str(tmp_path / "out"), "--skip-wikidata",
-                                 "--stop-after", "dumps", "--language", "en"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+                                 "--stop-after", "dumps", "--language", "en"], cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
         assert result.returncode == 1
-        message = result.stderr.strip().splitlines()[-1]
+        (message,) = [line for line in result.stderr.splitlines() if "build failed" in line]
         assert "[Errno 28] No space left on device" in message and "cannot rollback" not in result.stderr, message
         assert str(small) in message or "the catalog" in message, message  # the file that could not be written
         (small / "filler").unlink()
         assert digest(db, DUMP_TABLES) == before
         # with space again, the same build succeeds
         subprocess.run([*CLI, "--wikidata", SAMPLE_WIKIDATA, "--db", db, "--out", str(tmp_path / "out"), "--skip-wikidata",
-                        "--stop-after", "dumps", "--language", "en"], cwd=ROOT, check=True, capture_output=True, timeout=600)
+                        "--stop-after", "dumps", "--language", "en"], cwd=ROOT, env=cli_env(tmp_path), check=True, capture_output=True, timeout=600)
         assert digest(db, DUMP_TABLES) == before
     finally:
-        from instructie_assets.core.lake import close_shared
+        from instructie_assets.storage.lake import close_shared
 
         close_shared()
         subprocess.run(["umount", "-l", str(small)], capture_output=True)

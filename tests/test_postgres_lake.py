@@ -19,15 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from instructie_assets.core.lake import close_shared, lake_cursor, lake_location
-from instructie_assets.core.run_locks import LockHeldError, RunLocks
+from instructie_assets.storage.lake import close_shared, lake_cursor, lake_location
+from instructie_assets.storage.run_locks import LockHeldError, RunLocks
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ["wikidata_labels", "wikidata_sitelinks", "wikidata_item_claims", "wikidata_time_claims", "wikidata_quantity_claims",
           "articles", "wikipedia_redirects", "paragraphs", "entity_mentions", "resolved_entities", "candidate_triples",
-          "filtered_triples", "instruction_splits"]
+          "duplicate_texts", "filtered_triples", "instruction_splits"]
 
 
 def _postgres_bin() -> Path | None:
@@ -98,6 +98,7 @@ def run_partitions(db, data_path, out, stage, groups):
     print(f"{stage}: {len(groups)} processes, {retries} commits run again after a conflict")
 
 
+@pytest.mark.slow  # needs the whole sample build (`built`)
 def test_partition_runs_in_separate_processes_write_one_postgres_lake(postgres, built, tmp_path):
     dsn, _ = postgres
     db, data_path = f"postgres:{dsn}", str(tmp_path / "shared-data")  # the path every machine mounts
@@ -105,22 +106,25 @@ def test_partition_runs_in_separate_processes_write_one_postgres_lake(postgres, 
     # the readers once (one machine), then every partition's stages from 6 processes at once
     cli = [sys.executable, "-m", "instructie_assets.cli", "build", "--wikipedia", SAMPLE_WIKIPEDIA[0], "--wikipedia", SAMPLE_WIKIPEDIA[1],
            "--wikidata", SAMPLE_WIKIDATA, "--db", db, "--data-path", data_path, "--out", out, "--stop-after", "dumps"]
-    subprocess.run(cli, cwd=ROOT, check=True, capture_output=True, timeout=600)
+    # in tmp_path: with a postgres: catalog the command's log goes to ./logs
+    subprocess.run(cli, cwd=tmp_path, env={**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}, check=True, capture_output=True, timeout=600)
     partitions = [f"{t}|{lang}" for lang in ("en", "zh") for t in THEMES]
     groups = [partitions[i::6] for i in range(6)]
-    run_partitions(db, data_path, out, "paragraphs", groups)
-    run_partitions(db, data_path, out, "stages", groups)
+    run_partitions(db, data_path, out, "refresh_paragraphs", groups)
+    run_partitions(db, data_path, out, "find_duplicate_texts", [["en"], ["zh"]])
+    run_partitions(db, data_path, out, "refresh_stages", groups)
     expected = table_digest(built.db)
     first = table_digest(db, data_path)
     assert first == expected  # no row lost, none doubled: the same rows as the single-process build
     con = lake_cursor(lake_location(db, data_path))
     try:
         (commits,) = con.execute("SELECT count(*) FROM ducklake_snapshots('lake') WHERE commit_message LIKE 'writing %'").fetchone()
-        assert commits == 3 + 24 * 6  # the readers (a shard, two languages), then each partition of 6 tables: once each
+        # the readers (a shard, two languages), each language's duplicate texts, then each partition of 6 tables: once each
+        assert commits == 3 + 2 + 24 * 6
     finally:
         con.close()
     # a rerun of every partition, again all at once, changes nothing
-    run_partitions(db, data_path, out, "stages", list(reversed(groups)))
+    run_partitions(db, data_path, out, "refresh_stages", list(reversed(groups)))
     assert table_digest(db, data_path) == expected
     assert sorted(p.name for p in (tmp_path / "exports" / "en").iterdir()) == sorted(THEMES)
 
@@ -130,8 +134,8 @@ def test_run_locks_on_a_postgres_catalog(postgres, tmp_path):
     location = lake_location(f"postgres:{dsn}", data_path=str(tmp_path / "data"))
     script = textwrap.dedent(f"""
         import time
-        from instructie_assets.core.lake import lake_location
-        from instructie_assets.core.run_locks import RunLocks
+        from instructie_assets.storage.lake import lake_location
+        from instructie_assets.storage.run_locks import RunLocks
         with RunLocks(lake_location({'postgres:' + dsn!r}, data_path={str(tmp_path / 'data')!r}), ["articles-en"], "the first build").acquire():
             print("locked", flush=True)
             time.sleep(300)

@@ -1,4 +1,4 @@
-"""The project-files sensor: run requests and cursors for edits, additions and invalid edits."""
+"""The project-files sensor: the backfill it requests and its cursor, for edits, additions and invalid edits."""
 
 import json
 import shutil
@@ -7,9 +7,12 @@ import dagster as dg
 import pytest
 
 from instructie_assets.clients import ProjectFiles
+from instructie_assets.definitions import defs
 from instructie_assets.partitions import THEMES
 from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
-from instructie_assets.sensors import SCHEMA_DOWNSTREAM, project_files_sensor
+from instructie_assets.sensors import project_files_sensor
+
+SCHEMA_DOWNSTREAM = ["candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"]
 
 
 @pytest.fixture
@@ -24,7 +27,7 @@ def project(tmp_path):
 
 
 def tick(project, cursor):
-    result = project_files_sensor(dg.build_sensor_context(cursor=cursor, resources={"project": project}))
+    result = project_files_sensor(dg.build_sensor_context(cursor=cursor, resources={"project": project}, definitions=defs))
     if isinstance(result, dg.SkipReason):
         return [], cursor, result.skip_message
     skip = result.skip_reason.skip_message if result.skip_reason else None
@@ -37,8 +40,17 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def partitions_of(runs):
-    return sorted(str(r.partition_key) for r in runs if r.partition_key)
+def planned(runs) -> dict[str, set[str]]:
+    """Asset -> partitions of the one backfill requested ("" for an unpartitioned asset)."""
+    assert len(runs) == 1 and runs[0].requires_backfill_daemon()
+    out: dict[str, set[str]] = {}
+    for key, partition in runs[0].asset_graph_subset.iterate_asset_partitions():
+        out.setdefault(key.to_user_string(), set()).add(str(partition or ""))
+    return out
+
+
+def every(theme=None):
+    return {f"{lang}|{t}" for lang in ("en", "zh") for t in (THEMES if theme is None else [theme])}
 
 
 def test_first_tick_records_hashes_and_requests_nothing(project):
@@ -53,14 +65,9 @@ def test_schema_edit_requests_exactly_that_themes_partitions(project, tmp_path):
     _, cursor, _ = tick(project, None)
     edit(tmp_path / "theme_schemas/person.yaml", "properties: [P19]", "properties: [P19, P1321]")
     runs, new_cursor, _ = tick(project, cursor)
-    assert partitions_of(runs) == ["en|person", "zh|person"]
-    for r in runs:
-        if r.partition_key:
-            assert sorted(k.path[-1] for k in r.asset_selection) == sorted(SCHEMA_DOWNSTREAM)
-    assert [r.asset_selection for r in runs if not r.partition_key] == [[dg.AssetKey("dataset_card")]]
+    assert planned(runs) == {**{a: every("person") for a in SCHEMA_DOWNSTREAM}, "dataset_card": {""}}
     changed = {k for k, v in json.loads(new_cursor).items() if json.loads(cursor)[k] != v}
     assert changed == {"theme_schemas/person.yaml"}
-    assert len({r.run_key for r in runs}) == len(runs)
     assert tick(project, new_cursor)[0] == []
 
 
@@ -73,25 +80,27 @@ def test_invalid_edit_requests_nothing_keeps_the_cursor_and_the_fix_runs(project
     assert "invalid edit" in skip and "person.yaml" in skip and "alien" in skip
     edit(path, "tail_types: [alien]", "tail_types: [geographic_region, organization]")
     runs, _, _ = tick(project, kept)
-    assert partitions_of(runs) == ["en|person", "zh|person"]
+    assert planned(runs)["filtered_triples"] == every("person")
 
 
 def test_resource_edits_request_the_assets_they_affect(project, tmp_path):
     _, cursor, _ = tick(project, None)
     edit(tmp_path / "resources/relation_map.yaml", "educated at: {properties: [P69]}", "educated at: {properties: [P69, P512]}")
     runs, cursor, _ = tick(project, cursor)
-    assert len(partitions_of(runs)) == 2 * len(THEMES)
-    assert all(sorted(k.path[-1] for k in r.asset_selection) == sorted(SCHEMA_DOWNSTREAM) for r in runs if r.partition_key)
+    assert planned(runs) == {**{a: every() for a in SCHEMA_DOWNSTREAM}, "dataset_card": {""}}
     (tmp_path / "resources/nli_templates/en.yaml").write_text(
         (tmp_path / "resources/nli_templates/en.yaml").read_text(encoding="utf-8") + "# reworded\n", encoding="utf-8")
     runs, cursor, _ = tick(project, cursor)
-    assert {k.path[-1] for r in runs if r.partition_key for k in r.asset_selection} == {"filtered_triples", "instruction_splits", "dataset_exports"}
+    assert planned(runs) == {"filtered_triples": every(), "instruction_splits": every(), "dataset_exports": every(), "dataset_card": {""}}
     (tmp_path / "resources/theme_map.yaml").write_text((tmp_path / "resources/theme_map.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
     runs, cursor, _ = tick(project, cursor)
-    languages = [r for r in runs if r.partition_key in ("en", "zh")]
-    assert sorted(r.partition_key for r in languages) == ["en", "zh"]
-    assert all({k.path[-1] for k in r.asset_selection} == {"articles", "wikipedia_redirects"} for r in languages)
-    assert "paragraphs" in {k.path[-1] for r in runs if r.partition_key and "|" in str(r.partition_key) for k in r.asset_selection}
+    # the articles (and the redirects, read in the same pass) of both languages, then everything after them;
+    # the theme classifier's training set (not part of the build) is left alone
+    plan = planned(runs)
+    assert plan["articles"] == plan["wikipedia_redirects"] == plan["duplicate_texts"] == {"en", "zh"}
+    assert all(plan[a] == every() for a in ("paragraphs", "entity_mentions", "resolved_entities", *SCHEMA_DOWNSTREAM))
+    assert set(plan) == {"articles", "wikipedia_redirects", "paragraphs", "duplicate_texts", "entity_mentions", "resolved_entities",
+                         *SCHEMA_DOWNSTREAM, "dataset_card"}
 
 
 def test_added_schema_file_is_reported(project, tmp_path):

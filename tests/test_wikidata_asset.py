@@ -2,16 +2,16 @@
 
 import dagster as dg
 
-from instructie_assets.core.lake import lake_cursor, lake_location
+from instructie_assets.storage.lake import lake_cursor, lake_location
 
 from instructie_assets.definitions import ASSETS, build_resources
 from instructie_assets.paths import SAMPLE_WIKIPEDIA
-from instructie_assets.runner import WIKIDATA_KEYS
+from instructie_assets.jobs import WIKIDATA
 from tests.core.test_wikidata_real_shapes import ENTITIES, EXPECTED, write_dump
 
 
 def materialize(db: str, dump: str):
-    return dg.materialize(ASSETS, selection=WIKIDATA_KEYS, partition_key="0-of-1", raise_on_error=False,
+    return dg.materialize(ASSETS, selection=dg.AssetSelection.groups(WIKIDATA), partition_key="0-of-1", raise_on_error=False,
                           resources=build_resources(db, SAMPLE_WIKIPEDIA, dump, "/tmp/unused-exports", workers=2))
 
 

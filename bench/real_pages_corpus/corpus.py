@@ -232,7 +232,7 @@ def build_dumps(out_dir: str | Path, corpus: Corpus | None = None) -> dict[str, 
             redirect_id += 1
             if r["language"] == language:
                 redirects.append({"title": r["title"], "id": redirect_id, "redirect": r["target"]})
-        source = {"dbname": f"{language}wiki",
+        source = {"dbname": f"{language}wiki", "sitename": "Wikipedia", "base": f"https://{language}.wikipedia.org/wiki/Main_Page",  # real pages
                   "pages": [{"title": p.title, "id": p.page_id, "text": corpus.wikitext(p)} for p in pages] + redirects}
         path = out / name
         path.write_bytes(bz2.compress(writers.xml_export(source)))

@@ -277,7 +277,7 @@ def in_scope(drop_reason: str | None) -> bool:
 def read_candidates(db: str | Path) -> tuple[list[Candidate], dict[tuple[str, str], list[str]]]:
     """In-scope rows of `filtered_triples` with their paragraph text and the mention sources of head and
     tail (from `resolved_entities` at the same paragraph and offsets), and every paragraph's text."""
-    from instructie_assets.core.lake import lake_cursor, lake_location
+    from instructie_assets.storage.lake import lake_cursor, lake_location
 
     con = lake_cursor(lake_location(str(db)))
     try:

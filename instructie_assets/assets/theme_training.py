@@ -7,10 +7,10 @@ Not part of the default build: run the `train_theme_classifier` job (or `instruc
 from pathlib import Path
 
 import dagster as dg
-from instructie_assets.clients import DuckLakeResource
 
-from instructie_assets.clients import ProjectFiles
+from instructie_assets.clients import DuckLakeResource, ProjectFiles
 from instructie_assets.core.theme_classifier import DEFAULT_BASE_MODEL, train_classifier, training_split, write_jsonl
+from instructie_assets.jobs import THEME_CLASSIFIER
 from instructie_assets.partitions import THEMES
 
 
@@ -35,7 +35,7 @@ class ThemeModelConfig(dg.Config):
     seed: int = 42
 
 
-@dg.asset(deps=[dg.AssetDep("paragraphs", partition_mapping=dg.AllPartitionMapping())], group_name="theme_classifier")
+@dg.asset(deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in ("paragraphs", "articles")], group_name=THEME_CLASSIFIER)
 def theme_training_set(context: dg.AssetExecutionContext, config: ThemeTrainingConfig, duckdb: DuckLakeResource) -> dg.MaterializeResult:
     """Paragraphs labelled by the knowledge graph (their article's Wikidata item gave the theme, not a
     classifier), balanced per theme and language, split by article into train.jsonl / valid.jsonl."""
@@ -58,7 +58,7 @@ def theme_training_set(context: dg.AssetExecutionContext, config: ThemeTrainingC
     })
 
 
-@dg.asset(deps=["theme_training_set"], group_name="theme_classifier")
+@dg.asset(deps=["theme_training_set"], group_name=THEME_CLASSIFIER)
 def theme_classifier_model(context: dg.AssetExecutionContext, config: ThemeModelConfig, project: ProjectFiles) -> dg.MaterializeResult:
     """The fine-tuned classifier, saved where `--theme-model` / ThemeClassifierSettings can load it;
     held-out accuracy overall and per theme."""
@@ -80,7 +80,10 @@ def theme_classifier_model(context: dg.AssetExecutionContext, config: ThemeModel
     })
 
 
-train_theme_classifier_job = dg.define_asset_job(
-    "train_theme_classifier", selection=["theme_training_set", "theme_classifier_model"],
-    description="Export KG-labelled paragraphs and fine-tune the theme classifier on them.",
-)
+def training_run_config(size: int, data_dir: str, base_model: str, model_dir: str, epochs: int, device: str) -> dict:
+    """The run config of the `train_theme_classifier` job for these knobs."""
+    return {"ops": {
+        theme_training_set.op.name: {"config": {"size": size, "data_dir": data_dir}},
+        theme_classifier_model.op.name: {"config": {"base_model": base_model, "model_dir": model_dir, "data_dir": data_dir, "epochs": epochs,
+                                                    "device": device}},
+    }}

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from instructie_assets.core.lake import storage_error
+from instructie_assets.core.storage_errors import os_storage_error
 
 TEMP_PREFIX = ".tmp-"
 
@@ -33,7 +33,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], what: str = ""
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise storage_error(exc, what) from exc
+        raise os_storage_error(exc, what) or exc from exc
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)

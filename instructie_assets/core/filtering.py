@@ -105,7 +105,7 @@ def schema_reason(row: dict, schema: ThemeSchema, language: str | None = None) -
     relation = schema.relation(row["relation"])
     if relation is None:
         return "schema"
-    if row["statement_kind"] == "alias":
+    if row["statement_kind"] == "alias":  # alias pairs: the relation must take aliases; their types are checked like any triple's
         if not relation.from_aliases:
             return "schema"
     elif row["property"] not in relation.properties_for(language or row.get("language")):
@@ -171,7 +171,24 @@ def filter_triples(
 
     Date rule: a date's tail is written as in the text ("December 2009"); with `refine_dates` it is
     the statement's value at its own precision ("4 December 2009"). `tail_written` keeps the text's
-    form either way, at `tail_start`-`tail_end`."""
+    form either way, at `tail_start`-`tail_end`.
+
+    The same in two passes over batches of whole paragraphs (bounded memory): `tag_triples` on each
+    batch, counting `label_combinations` into one Counter, then `sample_paragraphs` on each tagged
+    batch with that Counter."""
+    tagged = tag_triples(candidates, schema, language, nli, options)
+    return sample_paragraphs(tagged, Counter(label_combinations(tagged).values()), options)
+
+
+def tag_triples(
+    candidates: pl.DataFrame,
+    schema: ThemeSchema,
+    language: str,
+    nli: Callable[[list[dict]], dict[str, float]] | None = None,
+    options: FilterOptions = FilterOptions(),
+) -> pl.DataFrame:
+    """Every rule of `filter_triples` but label-centric sampling. Works on any set of whole paragraphs
+    (the duplicate rule looks within a paragraph)."""
     if candidates.is_empty():
         return pl.DataFrame(schema=FILTERED_SCHEMA)
     rows = candidates.to_dicts()
@@ -197,24 +214,41 @@ def filter_triples(
             r["nli_score"] = scores[r["triple_id"]]
             if r["nli_score"] < options.nli_threshold:
                 r["drop_reason"] = "nli"
-    # Label-centric sampling over the paragraphs' combinations of kept labels.
-    combos: dict[str, tuple[str, ...]] = {}
-    for r in rows:
-        if r["drop_reason"] is None:
-            combos.setdefault(r["paragraph_id"], ())
-            combos[r["paragraph_id"]] = tuple(sorted(set(combos[r["paragraph_id"]]) | {r["relation"]}))
-    frequency = Counter(combos.values())
-    dropped = {
+    _check_reasons(rows)
+    return pl.DataFrame(rows, schema=FILTERED_SCHEMA).select(list(FILTERED_SCHEMA))
+
+
+def label_combinations(tagged: pl.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Paragraph id -> the sorted relations of its kept triples (paragraphs with any), of tagged triples.
+    Label-centric sampling counts these over the whole partition."""
+    combos: dict[str, set[str]] = {}
+    for pid, relation in tagged.filter(pl.col("drop_reason").is_null()).select("paragraph_id", "relation").iter_rows():
+        combos.setdefault(pid, set()).add(relation)
+    return {pid: tuple(sorted(relations)) for pid, relations in combos.items()}
+
+
+def sample_paragraphs(tagged: pl.DataFrame, frequency: Counter, options: FilterOptions = FilterOptions()) -> pl.DataFrame:
+    """Label-centric sampling: the kept triples of a paragraph get `sampling` when the paragraph's
+    label combination, `frequency[combination]` times in the partition, is not drawn (seeded by the
+    paragraph id). `tagged` holds whole paragraphs."""
+    if tagged.is_empty():
+        return tagged
+    combos = label_combinations(tagged)
+    dropped = [
         pid for pid, combo in combos.items()
         if seeded_uniform(options.seed, pid) >= keep_probability(frequency[combo], options.sampling_threshold, options.sampling_exponent)
-    }
-    for r in rows:
-        if r["drop_reason"] is None and r["paragraph_id"] in dropped:
-            r["drop_reason"] = "sampling"
+    ]
+    if not dropped:
+        return tagged
+    return tagged.with_columns(
+        pl.when(pl.col("drop_reason").is_null() & pl.col("paragraph_id").is_in(dropped)).then(pl.lit("sampling"))
+        .otherwise(pl.col("drop_reason")).alias("drop_reason"))
+
+
+def _check_reasons(rows: list[dict]) -> None:
     unknown = {r["drop_reason"] for r in rows} - set(DROP_REASONS) - {None}
     if unknown:
         raise ValueError(f"drop reasons missing from TRIPLE_DROP_REASONS: {sorted(unknown)}")
-    return pl.DataFrame(rows, schema=FILTERED_SCHEMA).select(list(FILTERED_SCHEMA))
 
 
 def drop_counts(filtered: pl.DataFrame) -> dict[str, int]:

@@ -21,7 +21,7 @@ import zlib
 from collections import Counter
 from pathlib import Path
 from typing import IO, Iterator
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 import lxml.html
 from lxml import etree
@@ -29,7 +29,7 @@ from lxml import etree
 from instructie_assets.core.chinese import to_simplified
 from instructie_assets.core.dumpfiles import DumpFormatError, open_binary
 from instructie_assets.core.wikitext import (
-    INDENTED, LIST_ITEM, Anchor, Page, PlainText, SectionSkipper, clean_debris, normalize_title,
+    INDENTED, LIST_ITEM, Anchor, Page, PlainText, SectionSkipper, SiteInfo, clean_debris, normalize_title,
 )
 
 # Elements that print no running text.
@@ -360,6 +360,24 @@ def enterprise_dump_language(path: str | Path) -> str:
             if not dbname.endswith("wiki"):
                 raise DumpFormatError(where, n, None, f"is_part_of {dbname!r} is not a Wikipedia")
             return dbname[: -len("wiki")]
+    raise DumpFormatError(path, None, None, "no records in this dump")
+
+
+def enterprise_siteinfo(path: str | Path) -> SiteInfo:
+    """Which wiki an Enterprise dump's articles come from, from its first record (`is_part_of`, `url`),
+    in the shape of an XML dump's siteinfo (the dataset card says what the texts are from it)."""
+    for where, stream in _ndjson_streams(path):
+        for n, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+                part = record.get("is_part_of") or {}
+                url = urlparse(str(record.get("url") or ""))
+            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as exc:
+                raise DumpFormatError(where, n, None, f"not an Enterprise article record ({exc})") from exc
+            base = f"{url.scheme}://{url.netloc}/" if url.netloc else ""
+            return SiteInfo(str(part.get("name") or ""), str(part.get("identifier") or ""), base, "Wikimedia Enterprise HTML dump")
     raise DumpFormatError(path, None, None, "no records in this dump")
 
 

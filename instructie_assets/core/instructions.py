@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import polars as pl
 
@@ -53,7 +54,7 @@ JSON_SCHEMA_TEMPLATES = {
 NAN = "NAN"
 SPLITS = ("train", "valid", "test")
 RECORD_SCHEMA = {
-    "record_id": pl.String,
+    "text_id": pl.String,  # sha256 of the text: the exported `id`, shared by the instructions (label chunks) of one text
     "paragraph_id": pl.String,
     "article_id": pl.String,
     "split": pl.String,
@@ -72,6 +73,8 @@ RECORD_SCHEMA = {
     "language": pl.String,
 }
 JSON_SCHEMA_FORMAT = 4
+InstructionStyle = Literal["pool", "json_schema"]
+Negatives = Literal["train", "all", "none"]  # which splits get the paragraphs without any triple
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,16 @@ class InstructionOptions:
 
     ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     seed: int = 42
-    style: str = "pool"  # pool: 16 instructions (4 templates x 4 formats); json_schema: {"instruction","schema","input"}
-    negatives: str = "train"  # paragraphs without any triple: in train only, in every split ("all"), or "none"
+    style: InstructionStyle = "pool"  # pool: 16 instructions (4 templates x 4 formats); json_schema: {"instruction","schema","input"}
+    negatives: Negatives = "train"  # paragraphs without any triple: in train only, in every split ("all"), or "none"
     explicit_nan: bool = False  # write NAN for every listed label absent from the text
     negative_labels: int = 0  # add this many labels of other themes to each instruction (hard negatives)
     label_chunk_size: int = 0  # split a long label list into instructions of at most this many labels
+
+    def __post_init__(self) -> None:
+        for name, kind in (("style", InstructionStyle), ("negatives", Negatives)):
+            if getattr(self, name) not in get_args(kind):
+                raise ValueError(f"InstructionOptions.{name} must be one of {', '.join(get_args(kind))}, not {getattr(self, name)!r}")
 
 
 def text_id(text: str) -> str:
@@ -136,8 +144,11 @@ def build_records(
     other_labels: list[str] | None = None,
     skip_paragraphs: set[str] | frozenset[str] = frozenset(),
     type_names: dict[str, str] | None = None,
+    first_rank: int = 0,
 ) -> pl.DataFrame:
-    """Instruction records of one partition.
+    """Instruction records of one partition, or of a batch of its paragraphs (with their filtered
+    triples): batches in paragraph id order, each starting at `first_rank` = the records before it,
+    give the partition's records.
 
     A paragraph with kept triples gives one record per label chunk; a paragraph with no triple at all
     (none kept and none sampled away) is a negative, written in the splits `options.negatives` says.
@@ -151,7 +162,7 @@ def build_records(
         triples.setdefault(r["paragraph_id"], []).append(r)
     labels = schema.label_names(language)
     sep = "、" if language == "zh" else ", "
-    rows, rank = [], 0
+    rows, rank = [], first_rank
     for p in paragraphs.sort("paragraph_id").to_dicts():
         pid = p["paragraph_id"]
         if pid in skip_paragraphs:
@@ -201,15 +212,16 @@ def build_records(
     return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row")
 
 
-def instructie_record(row: dict) -> dict:
-    """The published InstructIE record: `id` (sha256 of the text), `cate`, `text`, `relation`; train
-    records also carry the `entity` list and the head/tail offsets."""
+def text_record(row: dict) -> dict:
+    """One text with its triples, as InstructIE publishes it: `id` (sha256 of the text), `cate`,
+    `text`, `relation`; train records also carry the `entity` list and the head/tail offsets."""
     relations = json.loads(row["relations"])
     if row["split"] != "train":
         relations = [{k: v for k, v in t.items() if not k.endswith("_offset")} for t in relations]
-        return {"id": row["record_id"], "cate": row["cate"], "text": row["text"], "relation": relations}
-    return {"id": row["record_id"], "cate": row["cate"], "text": row["text"], "entity": json.loads(row["entities"]), "relation": relations}
+        return {"id": row["text_id"], "cate": row["cate"], "text": row["text"], "relation": relations}
+    return {"id": row["text_id"], "cate": row["cate"], "text": row["text"], "entity": json.loads(row["entities"]), "relation": relations}
 
 
 def instruction_record(row: dict) -> dict:
-    return {"id": row["record_id"], "cate": row["cate"], "instruction": row["instruction"], "input": row["text"], "output": row["output"]}
+    """One instruction with its input and expected output (one per label chunk of a text)."""
+    return {"id": row["text_id"], "cate": row["cate"], "instruction": row["instruction"], "input": row["text"], "output": row["output"]}

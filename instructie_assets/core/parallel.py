@@ -283,24 +283,37 @@ class BlockPool:
                 message = item.recv()
             except EOFError:
                 continue
-            kind = message[0]
-            if kind == "done":
-                seq = message[1]
-                self._done[seq] = message[2]
-                self._outstanding[self._worker_of.pop(seq)] -= 1
-                if seq in self._slot_of:
-                    self._free.append(self._slot_of.pop(seq))
-            elif kind == "finished":
-                self._finished[message[1]] = message[2]
-            elif kind == "error":
-                exc, text = message[2], message[3]
-                raise exc if not isinstance(exc, BlockWorkerError) else BlockWorkerError(f"{exc}\n{text}")
+            self._file(message)
         for item in ready:
             if item in sentinels:
                 proc = sentinels[item]
-                if self._procs.index(proc) not in self._finished:
+                index = self._procs.index(proc)
+                # A worker that died may still have messages in its pipe (a result, then the error it
+                # raised): read them all first, so its own error is raised rather than "died".
+                conn = self._conns[index]
+                try:
+                    while index not in self._finished and conn.poll():
+                        self._file(conn.recv())
+                except (EOFError, OSError):
+                    pass
+                if index not in self._finished:
                     proc.join(timeout=5)
                     raise BlockWorkerError(f"worker process {proc.pid} died (exit code {proc.exitcode}) before finishing its blocks")
+
+    def _file(self, message: tuple) -> None:
+        """File one worker message; a worker's error is raised here."""
+        kind = message[0]
+        if kind == "done":
+            seq = message[1]
+            self._done[seq] = message[2]
+            self._outstanding[self._worker_of.pop(seq)] -= 1
+            if seq in self._slot_of:
+                self._free.append(self._slot_of.pop(seq))
+        elif kind == "finished":
+            self._finished[message[1]] = message[2]
+        elif kind == "error":
+            exc, text = message[2], message[3]
+            raise exc if not isinstance(exc, BlockWorkerError) else BlockWorkerError(f"{exc}\n{text}")
 
     def close(self) -> None:
         """Stop every worker (killed if still running) and free the shared memory."""

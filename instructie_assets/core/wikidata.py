@@ -17,7 +17,8 @@ file that is not an archive) fails with the file, line and byte, or with `tolera
 The parent process decompresses the dump into shared memory blocks of whole lines (8 MB); worker
 processes (one per core) decode them, gather each table's rows as Arrow frames and write them as a
 Parquet file every FILE_ROWS rows, so the parent never touches a row and decompression overlaps
-decoding; DuckDB then loads the files in one parallel scan. `shard=(k, n)` keeps the entity lines whose line number is k modulo n: n machines
+decoding. Each file holds whole rows of its table (the `shard` column included), so the lake takes
+the files as its own data files at the commit, unread (`StagedTableWriter.add_files`). `shard=(k, n)` keeps the entity lines whose line number is k modulo n: n machines
 each parse a part, and the union of their rows equals a single run.
 """
 
@@ -72,6 +73,7 @@ TABLE_SCHEMAS = {
     "wikidata_time_claims": TIME_CLAIM_SCHEMA,
     "wikidata_quantity_claims": QUANTITY_CLAIM_SCHEMA,
 }
+SHARD_COLUMN = "shard"  # written into every staged file (the shard number k), so the files are whole rows of the tables
 BLOCK_BYTES = 8 << 20
 FILE_ROWS = 1_000_000  # rows a worker gathers per table (as Arrow frames, ~40 MB) before writing them as one Parquet file
 WORKER_ENV = {"POLARS_MAX_THREADS": "1"}  # one process per core already: no thread pools competing inside them
@@ -542,7 +544,8 @@ class BlockDecoder:
                 directory = self.out_dir / name
                 directory.mkdir(parents=True, exist_ok=True)
                 tmp = directory / f"part-{self.index:03d}-{self.files:05d}.parquet.tmp"
-                pl.concat(self.frames[name], rechunk=False).write_parquet(tmp, compression="snappy")
+                frame = pl.concat(self.frames[name], rechunk=False).with_columns(pl.lit(self.shard[0], pl.Int32).alias(SHARD_COLUMN))
+                frame.write_parquet(tmp, compression="snappy")
                 tmp.rename(tmp.with_suffix(""))
                 self.files += 1
                 self.written[name] += self.held[name]
@@ -659,7 +662,8 @@ def ingest_wikidata(
     progress: Callable[[int, int], None] | None = None,
     block_bytes: int = BLOCK_BYTES,
 ) -> IngestStats:
-    """Stream a dump into Parquet files under `out_dir/<table>/` (one per worker and table; emptied first).
+    """Stream a dump into Parquet files under `out_dir/<table>/` (one per worker and table; emptied first),
+    each holding the table's columns and SHARD_COLUMN = k: whole rows, which the lake can take as they are.
 
     `shard=(k, n)` keeps the entity lines whose line number is k modulo n. `workers` processes decode
     and write (0: one per core; 1: this process, as for a dump of less than two blocks). `progress` gets (entities so far, decompressed bytes
@@ -771,7 +775,7 @@ def read_wikidata_dump(path: str | Path, tolerant: bool = False, workers: int = 
     with tempfile.TemporaryDirectory(prefix="wikidata-") as tmp:
         stats = ingest_wikidata(path, tmp, shard=shard, workers=workers, tolerant=tolerant, block_bytes=block_bytes)
         frames = {
-            k: pl.read_parquet(files) if (files := staged_parquet(tmp, k)) else pl.DataFrame(schema=TABLE_SCHEMAS[k])
+            k: pl.read_parquet(files, columns=list(TABLE_SCHEMAS[k])) if (files := staged_parquet(tmp, k)) else pl.DataFrame(schema=TABLE_SCHEMAS[k])
             for k in TABLE_SCHEMAS
         }
     return WikidataTables(*(frames[k].rows() for k in TABLE_SCHEMAS), stats=stats)

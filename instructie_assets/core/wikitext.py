@@ -654,6 +654,39 @@ def _dump_language(path: str, _mtime_ns: int) -> str:
     return dbname[: -len("wiki")]
 
 
+@dataclass(frozen=True)
+class SiteInfo:
+    """Which wiki a dump's pages come from: its <siteinfo> (the dataset card says what the texts are from it)."""
+
+    sitename: str
+    dbname: str
+    base: str
+    generator: str
+
+
+def read_siteinfo(path: str | Path) -> SiteInfo:
+    """The siteinfo of a MediaWiki XML export, or its counterpart from an Enterprise HTML dump's first
+    record (only the head of the file is read; cached per file version)."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such dump file")
+    return _read_siteinfo(str(p), p.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _read_siteinfo(path: str, _mtime_ns: int) -> SiteInfo:
+    from instructie_assets.core.html_dumps import enterprise_siteinfo, is_enterprise_dump
+
+    if is_enterprise_dump(path):
+        return enterprise_siteinfo(path)
+    with open_binary(path) as fh:
+        try:
+            site = mwxml.Dump.from_file(fh).site_info
+        except (ParseError, Exception) as exc:  # mwxml raises plain exceptions on a bad header
+            raise DumpFormatError(path, None, None, f"not a MediaWiki XML export ({exc})") from exc
+        return SiteInfo(site.name or "", site.dbname or "", site.base or "", site.generator or "")
+
+
 class _CountingReader(io.RawIOBase):
     """Passes bytes through to the XML parser and remembers how far it got, for error positions."""
 

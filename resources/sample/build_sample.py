@@ -5,7 +5,8 @@
 
 Outputs (beside this file):
   enwiki-sample-pages-articles.xml.bz2, zhwiki-sample-pages-articles.xml.bz2
-      MediaWiki export schema 0.10 with siteinfo (dbname), one revision per page.
+      MediaWiki export schema 0.10 with siteinfo (dbname enwiki/zhwiki; sitename and base say the texts
+      are this sample's, written for it), one revision per page.
   wikidata-sample.json.gz
       The Wikidata JSON dump layout: `[`, one entity per line with a trailing comma, `]`.
   gold-en.jsonl, gold-zh.jsonl
@@ -33,6 +34,7 @@ SRC = HERE / "src"
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from instructie_assets.core.dataset_card import SAMPLE_SITENAME  # noqa: E402
 from instructie_assets.core.schemas import load_project_config  # noqa: E402
 from instructie_assets.core.wikitext import count_tokens, split_paragraphs, wikitext_to_plain  # noqa: E402
 
@@ -97,8 +99,12 @@ def wikidata_dump() -> bytes:
 
 
 def xml_export(source: dict) -> bytes:
+    """A MediaWiki export of `source["pages"]`. Its siteinfo names the sample (`sitename`, `base`) unless
+    the source gives its own (the real-pages corpus names the Wikipedia its texts come from)."""
     dbname = source["dbname"]
     lang = dbname[: -len("wiki")]
+    sitename = source.get("sitename", SAMPLE_SITENAME)
+    base = source.get("base", f"resources/sample/src/{dbname}.yaml")
     out = io.StringIO()
     out.write(
         '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" '
@@ -106,8 +112,10 @@ def xml_export(source: dict) -> bytes:
         'xsi:schemaLocation="http://www.mediawiki.org/xml/export-0.10/ http://www.mediawiki.org/xml/export-0.10.xsd" '
         f'version="0.10" xml:lang="{lang}">\n'
         "  <siteinfo>\n"
-        f"    <sitename>Wikipedia</sitename>\n    <dbname>{dbname}</dbname>\n"
-        f"    <base>https://{lang}.wikipedia.org/wiki/Main_Page</base>\n"
+        # The texts are written for this sample, not taken from Wikipedia: the siteinfo says so, and
+        # the dataset card's source and licence line is derived from it.
+        f"    <sitename>{escape(sitename)}</sitename>\n    <dbname>{dbname}</dbname>\n"
+        f"    <base>{escape(base)}</base>\n"
         "    <generator>MediaWiki 1.42.0-wmf.16</generator>\n    <case>first-letter</case>\n"
         "    <namespaces>\n"
         '      <namespace key="0" case="first-letter" />\n'

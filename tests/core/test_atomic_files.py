@@ -7,7 +7,7 @@ import pytest
 
 from instructie_assets.core.atomic_files import write_atomic, write_text_atomic
 from instructie_assets.core.exports import EXPORT_FILES, remove_stale_exports
-from instructie_assets.core.lake import StorageError
+from instructie_assets.storage.lake import StorageError
 
 
 def test_a_failing_write_leaves_the_old_file_and_no_temporary(tmp_path):

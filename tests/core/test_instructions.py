@@ -7,7 +7,7 @@ import pytest
 
 from instructie_assets.core.filtering import FILTERED_SCHEMA
 from instructie_assets.core.instructions import (
-    InstructionOptions, JSON_SCHEMA_FORMAT, build_records, instructie_record, prompt_index, render_output,
+    InstructionOptions, JSON_SCHEMA_FORMAT, build_records, text_record, prompt_index, render_output,
 )
 from instructie_assets.core.articles import PARAGRAPH_SCHEMA
 from instructie_assets.core.output_formats import parse_output
@@ -110,16 +110,16 @@ def test_label_chunks_negative_labels_and_json_schema_style():
         assert list(output) == instruction["schema"]  # every listed label, in the listed order
 
 
-def test_instructie_record_layout_by_split():
+def test_text_record_layout_by_split():
     paras = paragraphs(30)
     records = build_records(triples(paras["paragraph_id"].to_list()), paras, PERSON, "en").to_dicts()
     train = next(r for r in records if r["split"] == "train")
     other = next(r for r in records if r["split"] != "train")
-    t = instructie_record(train)
+    t = text_record(train)
     assert list(t) == ["id", "cate", "text", "entity", "relation"]
     assert t["entity"][0]["entity_offset"] == t["relation"][0]["head_offset"]
     assert t["text"][slice(*t["relation"][0]["tail_offset"])] == t["relation"][0]["tail"]
-    o = instructie_record(other)
+    o = text_record(other)
     assert list(o) == ["id", "cate", "text", "relation"] and "head_offset" not in o["relation"][0]
 
 

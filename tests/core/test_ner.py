@@ -20,6 +20,7 @@ def test_bio_spans_merge_tokens_into_character_spans():
     assert bio_spans([(0, 2), (2, 4), (5, 6)], ["ORG", "ORG", "O"], [1, 1, 1]) == [EntitySpan(0, 4, "ORG", 1.0)]
 
 
+@pytest.mark.slow  # builds and loads a tiny transformers model (torch)
 def test_transformers_ner_through_the_real_loading_path(tiny_ner_dir):
     texts = ["Douglas Adams was born in Cambridge.", "巴黎位于法国。", " ".join(["Douglas Adams was born in Cambridge."] * 30)]
     model = TransformersNer(tiny_ner_dir, device="cpu", batch_size=2, max_length=32, stride=8)  # long text: several windows

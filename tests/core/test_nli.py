@@ -45,6 +45,7 @@ def test_length_sorted_batches_cover_every_index_once():
     assert [lengths[i] for i in batches[0]] == [9, 8, 7]
 
 
+@pytest.mark.slow  # builds and loads a tiny transformers model (torch)
 def test_transformers_nli_through_the_real_loading_path(tiny_nli_dir):
     model = TransformersNli(tiny_nli_dir, device="cpu", batch_size=2)
     pairs = [("Douglas Adams was born in Cambridge.", "Douglas Adams was born in Cambridge."),

@@ -99,10 +99,10 @@ def shared_memory_kb(pid: int) -> int:
     return 0
 
 
-def kill_when_workers_run(cmd: list[str], workers_expected: int, working) -> tuple[int, set[int]]:
+def kill_when_workers_run(cmd: list[str], workers_expected: int, working, env: dict | None = None) -> tuple[int, set[int]]:
     """Start `cmd`, wait until `working(worker pids)` says its workers are busy, SIGKILL it; return its
     id and the processes it had then."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -139,6 +139,7 @@ def wait_gone(pids: set[int], seconds: float = 10) -> set[int]:
 
 
 @linux_only
+@pytest.mark.slow  # the CLI ingesting a 150 MB dump in a subprocess with two workers
 def test_killed_wikidata_ingest_leaves_no_process_behind(tmp_path):
     # a dump that takes the workers a while: a real entity (Bielefeld, ~100 KB) copied under new ids
     q2112 = next(json.loads(line) for line in (ROOT / "tests/fixtures/wikidata/real-entities.jsonl").read_text(encoding="utf-8").splitlines()
@@ -149,9 +150,10 @@ def test_killed_wikidata_ingest_leaves_no_process_behind(tmp_path):
         lines.append(json.dumps(q2112, ensure_ascii=False, separators=(",", ":")).encode())
     dump = tmp_path / "wikidata-big.json.gz"
     dump.write_bytes(gzip.compress(b"[\n" + b",\n".join(lines) + b"\n]\n", compresslevel=1))
-    cmd = [sys.executable, "-m", "instructie_assets.cli", "ingest-wikidata", "--wikidata", str(dump), "--db", str(tmp_path / "w.duckdb"), "--workers", "2"]
+    cmd = [sys.executable, "-m", "instructie_assets.cli", "ingest-wikidata", "--wikidata", str(dump), "--db", str(tmp_path / "w"), "--workers", "2"]
     # killed once both workers decode blocks (their shared memory pages are touched)
-    pid, had = kill_when_workers_run(cmd, 2, lambda workers: all(shared_memory_kb(w) >= 4096 for w in workers))
+    pid, had = kill_when_workers_run(cmd, 2, lambda workers: all(shared_memory_kb(w) >= 4096 for w in workers),
+                                     env={**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")})  # not the project's instance
     assert len(had) >= 3  # two block workers and multiprocessing's resource tracker
     assert wait_gone(had) == set(), "processes outlived the killed ingest"
     assert not list(Path("/dev/shm").glob(f"instructie-blocks-{pid}-*")), "the shared blocks outlived the killed ingest"

@@ -32,12 +32,24 @@ def test_sampling_is_seeded_and_falls_with_frequency():
 
 
 def test_split_is_stable_by_article():
+    """The split is sha256(seed:split:article_id) against the cumulative ratios (README), computed here
+    from the formula: [0, 0.8) train, [0.8, 0.9) valid, [0.9, 1) test."""
+    import hashlib
+
     ratios = (0.8, 0.1, 0.1)
-    splits = {f"en:{i}": assign_split(f"en:{i}", ratios, 42) for i in range(2000)}
-    assert {assign_split(a, ratios, 42) for a in list(splits)[:5]} <= set(splits.values())
-    assert all(assign_split(a, ratios, 42) == s for a, s in splits.items())
-    share = sum(s == "train" for s in splits.values()) / len(splits)
-    assert 0.75 < share < 0.85
+
+    def expected(article_id: str, seed: int = 42) -> str:
+        u = int.from_bytes(hashlib.sha256(f"{seed}:split:{article_id}".encode()).digest()[:8], "big") / 2**64
+        return "train" if u < 0.8 else "valid" if u < 0.9 else "test"
+
+    articles = [f"en:{i}" for i in range(2000)]
+    splits = {a: assign_split(a, ratios, 42) for a in articles}
+    assert splits == {a: expected(a) for a in articles}
+    assert {a: assign_split(a, ratios, 7) for a in articles[:200]} == {a: expected(a, 7) for a in articles[:200]}  # the seed counts
+    counts = {s: sum(v == s for v in splits.values()) for s in ("train", "valid", "test")}
+    assert 1500 < counts["train"] < 1700 and 150 < counts["valid"] < 250 and 150 < counts["test"] < 250, counts
+    # known articles of the one-asset tests' corpus, one per split
+    assert [assign_split(a, ratios, 42) for a in ("en:101", "en:113", "en:114")] == ["train", "valid", "test"]
 
 
 def test_sixteen_distinct_prompts_per_language():
@@ -76,7 +88,7 @@ def test_quality_figures_catch_violations_and_offsets():
     def row(**kw):
         return {**base, "paragraph_id": "p1", "article_id": "a1", "head": "Douglas Adams", "head_start": 0, "head_end": 13,
                 "head_type": "human", "tail": "Cambridge", "tail_written": "Cambridge", "tail_start": 26, "tail_end": 35, "tail_type": "geographic_region",
-                "relation": "place of birth", "relation_label": "place of birth", "property": "P19", "statement_kind": "item", **kw}
+                "relation": "place of birth", "relation_label": "place of birth", "property": "P19", "statement_kind": "item", "language": "en", **kw}
 
     filtered = pl.DataFrame([
         row(),
@@ -95,3 +107,22 @@ def test_quality_figures_catch_violations_and_offsets():
     scores = gold_scores(filtered, paragraphs, gold)
     assert (scores.true_positives, scores.predicted, scores.gold) == (1, 2, 1)
     assert gold_scores(filtered, paragraphs, [{"text": "not here", "relation": []}]) is None
+
+
+def test_schema_rule_per_language_and_type_rule():
+    """The schema rule reads the relation's properties in the triple's language; the type rule drops a
+    listed statement whose head or tail type the relation does not allow (alias pairs too)."""
+    from instructie_assets.core.filtering import schema_reason
+    from instructie_assets.core.schemas import load_project_config
+    from instructie_assets.paths import RESOURCE_DIR, SCHEMA_DIR
+
+    schema = load_project_config(SCHEMA_DIR, RESOURCE_DIR).schemas["person"]
+    row = {"relation": "place of birth", "property": "P19", "statement_kind": "item", "head_type": "human", "tail_type": "geographic_region",
+           "language": "en"}
+    assert schema_reason(row, schema) is None
+    assert schema_reason({**row, "tail_type": "human"}, schema) == "type"
+    assert schema_reason({**row, "property": "P20"}, schema) == "schema"
+    death = {**row, "relation": "place of death", "property": "P20"}
+    assert schema_reason(death, schema, "en") is None and schema_reason(death, schema, "zh") == "schema"  # ZH: P119 (墓地)
+    alias = {**row, "relation": "alternative name", "property": "alias", "statement_kind": "alias", "tail_type": "human"}
+    assert schema_reason(alias, schema) is None and schema_reason({**alias, "head_type": "organization", "tail_type": "organization"}, schema) == "type"

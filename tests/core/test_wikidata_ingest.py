@@ -10,8 +10,8 @@ import pytest
 
 from bench.generate import wikidata_lines, write_wikidata_dump
 from instructie_assets.core.dumpfiles import DumpFormatError
-from instructie_assets.core.duckdb_tables import StagedTableWriter, merge_shard_databases
-from instructie_assets.core.lake import lake_location, open_lake
+from instructie_assets.storage.duckdb_tables import StagedTableWriter, merge_shard_databases
+from instructie_assets.storage.lake import lake_location, open_lake
 from instructie_assets.core.wikidata import TABLE_SCHEMAS, ingest_wikidata, read_wikidata_dump, staged_parquet
 
 
@@ -30,7 +30,7 @@ def ingest_into(conn, path, shard, workers=1, block_bytes=64 << 10, staging=None
     stats = ingest_wikidata(path, staging, shard=shard, workers=workers, block_bytes=block_bytes)
     writer = StagedTableWriter(conn, TABLE_SCHEMAS, "shard", shard[0])
     writer.begin()
-    writer.write_parquet({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
+    writer.add_files({name: staged_parquet(staging, name) for name in TABLE_SCHEMAS})
     writer.commit()
     return stats
 

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from instructie_assets.core.wikitext import (
     count_tokens, is_disambiguation, normalize_title, split_paragraphs, wikitext_to_plain,
 )
@@ -69,6 +71,7 @@ def test_prestrip_changes_nothing_but_speed():
         assert fast_plain.dropped_templates == slow_plain.dropped_templates, text[:80]
 
 
+@pytest.mark.slow  # builds and loads a tiny transformers model (torch)
 def test_token_count_with_a_hugging_face_tokenizer(tiny_nli_dir):
     text = "Douglas Adams was born in Cambridge ."
     assert count_tokens(text, "en") == 7

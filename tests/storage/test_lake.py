@@ -13,11 +13,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from instructie_assets.core import lake as lake_module
-from instructie_assets.core.duckdb_tables import StagedTableWriter, private_staging, remove_stale_staging, replace_partition
-from instructie_assets.core.lake import (CommitConflictError, EmptyReplacementError, RetryPolicy, StorageError, copy_lake, extension_file,
+from instructie_assets.storage import lake as lake_module
+from instructie_assets.storage.duckdb_tables import StagedTableWriter, private_staging, remove_stale_staging, replace_partition
+from instructie_assets.storage.lake import (CommitConflictError, EmptyReplacementError, RetryPolicy, StorageError, copy_lake, extension_file,
                                          lake_location, open_lake, storage_error, write_transaction)
-from instructie_assets.core.run_locks import LockHeldError, RunLocks
+from instructie_assets.storage.run_locks import LockHeldError, RunLocks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -201,11 +201,106 @@ def test_staged_writer_commits_whole_and_removes_its_staging(tmp_path):
     conn.close()
 
 
+def _whole_files(directory, name, frames):
+    """Staged Parquet files holding every column of a table (the key's included), as the Wikidata workers write them."""
+    (directory / name).mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, f in enumerate(frames):
+        paths.append(str(directory / name / f"part-{i}.parquet"))
+        f.write_parquet(paths[-1])
+    return paths
+
+
+def test_whole_row_files_become_the_lakes_data_files_in_one_transaction(tmp_path):
+    db = str(tmp_path / "lake")
+    conn = open_lake(lake_location(db))
+    schemas = {"labels": {"qid": pl.String, "precision": pl.Int32}}
+    old = StagedTableWriter(conn, schemas, "shard", 0)
+    old.write({"labels": pl.DataFrame({"qid": ["Q1", "Q2"], "precision": [9, 11]}, schema=schemas["labels"])})
+    old.commit()
+    other_key = StagedTableWriter(conn, schemas, "shard", 1)
+    other_key.write({"labels": pl.DataFrame({"qid": ["Q7"], "precision": [7]}, schema=schemas["labels"])})
+    other_key.commit()
+    keyed = {"qid": pl.String, "precision": pl.Int32, "shard": pl.Int32}
+    before = rows(conn, "SELECT qid, precision, shard FROM main.labels")
+
+    # a file whose key is not the writer's is refused before anything moves
+    staging = tmp_path / "staging"
+    other = _whole_files(staging / "x", "labels", [pl.DataFrame({"qid": ["Q5"], "precision": [1], "shard": [1]}, schema=keyed)])
+    with pytest.raises(ValueError, match=r"labels: staged files whose shard is not 0 throughout .*: 1 of 1 rows"):
+        StagedTableWriter(conn, schemas, "shard", 0).add_files({"labels": other})
+
+    # a commit that fails after the files moved (a column of the wrong type): old rows, files back in staging, none left in the lake
+    bad = _whole_files(staging / "bad", "labels", [pl.DataFrame({"qid": ["Q5"], "precision": ["x"], "shard": [0]}, schema={**keyed, "precision": pl.String})])
+    writer = StagedTableWriter(conn, schemas, "shard", 0)
+    writer.add_files({"labels": bad})
+    with pytest.raises(duckdb.Error, match="precision"):
+        writer.commit()
+    assert rows(conn, "SELECT qid, precision, shard FROM main.labels") == before
+    assert Path(bad[0]).exists() and not list((tmp_path / "lake" / "data").rglob("instructie-*"))
+
+    # the files themselves become the table's data: moved (not copied or rewritten), old rows of the key gone, other keys kept
+    new = _whole_files(staging / "ok", "labels", [pl.DataFrame({"qid": ["Q3", "Q4"], "precision": [9, 10], "shard": [0, 0]}, schema=keyed),
+                                                  pl.DataFrame({"qid": ["Q6"], "precision": [11], "shard": [0]}, schema=keyed)])
+    content = {Path(f).name: Path(f).read_bytes() for f in new}
+    writer = StagedTableWriter(conn, schemas, "shard", 0)
+    writer.add_files({"labels": new})
+    writer.commit()
+    after = [("Q3", 9, 0), ("Q4", 10, 0), ("Q6", 11, 0), ("Q7", 7, 1)]
+    assert rows(conn, "SELECT qid, precision, shard FROM main.labels") == after
+    assert not any(Path(f).exists() for f in new)
+    data_files = [Path(f) for (f,) in conn.execute("SELECT data_file FROM ducklake_list_files('lake', 'labels')").fetchall()]
+    taken = {f.name.split("-", 2)[2]: f.read_bytes() for f in data_files if f.name.startswith("instructie-")}
+    assert taken == content and all(f.parent == tmp_path / "lake" / "data" / "main" / "labels" for f in data_files)
+    conn.close()
+    # recorded relative to the data path: a copy of the lake reads its own copies of them
+    copy_lake(db, str(tmp_path / "copy"))
+    for f in data_files:
+        f.unlink()
+    copied = open_lake(lake_location(str(tmp_path / "copy")))
+    assert rows(copied, "SELECT qid, precision, shard FROM main.labels") == after
+    copied.close()
+
+
+def test_whole_row_files_stay_when_a_lost_commit_answer_hides_a_commit_that_went_through(tmp_path):
+    class CommitAnswerLost:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            result = self.conn.execute(sql, *args)
+            if sql == "COMMIT":
+                raise duckdb.IOException("connection to the catalog lost")
+            return result
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    conn = open_lake(lake_location(str(tmp_path / "lake")))
+    files = _whole_files(tmp_path / "staging", "labels", [pl.DataFrame({"qid": ["Q1"], "shard": [0]}, schema={"qid": pl.String, "shard": pl.Int32})])
+    writer = StagedTableWriter(CommitAnswerLost(conn), {"labels": {"qid": pl.String}}, "shard", 0)
+    writer.add_files({"labels": files})
+    with pytest.raises(duckdb.IOException, match="connection to the catalog lost"):
+        writer.commit()
+    assert rows(conn, "SELECT qid, shard FROM main.labels") == [("Q1", 0)]  # committed, and its data file is still there
+    assert not Path(files[0]).exists()
+    conn.close()
+
+
+def test_whole_row_files_into_a_plain_database_are_inserted(tmp_path):
+    conn = duckdb.connect()
+    files = _whole_files(tmp_path, "labels", [pl.DataFrame({"qid": ["Q1"], "shard": [3]}, schema={"qid": pl.String, "shard": pl.Int32})])
+    writer = StagedTableWriter(conn, {"labels": {"qid": pl.String}}, "shard", 3)
+    writer.add_files({"labels": files})
+    writer.commit()
+    assert rows(conn, "SELECT qid, shard FROM main.labels") == [("Q1", 3)] and Path(files[0]).exists()
+
+
 def test_staging_of_a_killed_run_is_removed_and_a_live_one_is_kept(tmp_path):
     root = tmp_path / "staging"
     script = textwrap.dedent(f"""
         import sys, time
-        from instructie_assets.core.duckdb_tables import private_staging
+        from instructie_assets.storage.duckdb_tables import private_staging
         with private_staging({str(root)!r}, sys.argv[1], "wikidata-0-of-1") as d:
             (d / "block.parquet").write_bytes(b"x")
             print(d, flush=True)
@@ -233,8 +328,8 @@ def test_run_locks_name_the_holder_and_wait(tmp_path):
     location = lake_location(str(tmp_path / "lake"))
     script = textwrap.dedent(f"""
         import sys, time
-        from instructie_assets.core.lake import lake_location
-        from instructie_assets.core.run_locks import RunLocks
+        from instructie_assets.storage.lake import lake_location
+        from instructie_assets.storage.run_locks import RunLocks
         with RunLocks(lake_location({str(tmp_path / "lake")!r}), ["articles-en", "partition-person-en"], "the first build").acquire():
             print("locked", flush=True)
             time.sleep(float(sys.argv[1]))
@@ -272,7 +367,7 @@ def test_run_locks_name_the_holder_and_wait(tmp_path):
 
 
 def test_check_writable_says_what_stops_a_run(tmp_path):
-    from instructie_assets.core.lake import check_writable
+    from instructie_assets.storage.lake import check_writable
 
     assert check_writable(lake_location(str(tmp_path / "lake"))) == []
     blocker = tmp_path / "a-file"

@@ -42,24 +42,14 @@ from typing import Callable, TypeVar
 
 import duckdb
 
+from instructie_assets.core.storage_errors import CommitConflictError, EmptyReplacementError, StorageError, os_storage_error
+
 ALIAS = "lake"
 POSTGRES_PREFIX = "postgres:"
 OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "gs://", "gcs://", "r2://")
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-class StorageError(RuntimeError):
-    """A write that failed for a reason of the storage itself (disk full, permissions, a lost catalog)."""
-
-
-class CommitConflictError(StorageError):
-    """A transaction that kept conflicting with other writers until the retries ran out."""
-
-
-class EmptyReplacementError(StorageError):
-    """New rows that are empty would replace rows that are not (refused unless allowed)."""
 
 
 @dataclass(frozen=True)
@@ -277,9 +267,8 @@ def scrub(text: str) -> str:
 
 def storage_error(exc: BaseException, what: str) -> BaseException:
     """An OS-level failure as itself: what was being written, the file, the errno. Other errors unchanged."""
-    if isinstance(exc, OSError) and exc.errno:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return StorageError(f"{what}: {where}[Errno {exc.errno}] {exc.strerror or os.strerror(exc.errno)}")
+    if (os_error := os_storage_error(exc, what)) is not None:
+        return os_error
     text = str(exc)
     if "database or disk is full" in text:  # SQLite's words for ENOSPC on the catalog
         return StorageError(f"{what}: the catalog: [Errno {errno.ENOSPC}] {os.strerror(errno.ENOSPC)} ({' '.join(text.split())[:300]})")

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from instructie_assets.core.lake import LakeLocation, StorageError, storage_error
+from instructie_assets.storage.lake import LakeLocation, StorageError, storage_error
 
 
 class LockHeldError(RuntimeError):
