@@ -281,7 +281,7 @@ class BlockPool:
                 continue
             try:
                 message = item.recv()
-            except EOFError:
+            except (EOFError, OSError):  # the worker is gone (a closed or reset pipe): its sentinel says how
                 continue
             self._file(message)
         for item in ready:
