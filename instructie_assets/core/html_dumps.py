@@ -346,39 +346,39 @@ def iter_enterprise_pages(path: str | Path) -> Iterator[Page]:
         raise DumpFormatError(path, None, None, f"truncated or corrupt archive ({exc})") from exc
 
 
-def enterprise_dump_language(path: str | Path) -> str:
-    """Language of an Enterprise dump from its first record's `is_part_of` (enwiki -> en)."""
+def _first_record(path: str | Path) -> tuple[str, int, dict]:
+    """The first record of an Enterprise dump, with where it stands (member, line)."""
     for where, stream in _ndjson_streams(path):
         for n, raw in enumerate(stream, start=1):
             if not raw.strip():
                 continue
             try:
                 record = json.loads(raw)
-                dbname = str(((record.get("is_part_of") or {}).get("identifier")) or "")
-            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as exc:
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise DumpFormatError(where, n, None, f"not an Enterprise article record ({exc})") from exc
-            if not dbname.endswith("wiki"):
-                raise DumpFormatError(where, n, None, f"is_part_of {dbname!r} is not a Wikipedia")
-            return dbname[: -len("wiki")]
+            if not isinstance(record, dict) or not isinstance(record.get("is_part_of") or {}, dict):
+                raise DumpFormatError(where, n, None, "not an Enterprise article record (not an object with is_part_of)")
+            return where, n, record
     raise DumpFormatError(path, None, None, "no records in this dump")
+
+
+def enterprise_dump_language(path: str | Path) -> str:
+    """Language of an Enterprise dump from its first record's `is_part_of` (enwiki -> en)."""
+    where, n, record = _first_record(path)
+    dbname = str((record.get("is_part_of") or {}).get("identifier") or "")
+    if not dbname.endswith("wiki"):
+        raise DumpFormatError(where, n, None, f"is_part_of {dbname!r} is not a Wikipedia")
+    return dbname[: -len("wiki")]
 
 
 def enterprise_siteinfo(path: str | Path) -> SiteInfo:
     """Which wiki an Enterprise dump's articles come from, from its first record (`is_part_of`, `url`),
     in the shape of an XML dump's siteinfo (the dataset card says what the texts are from it)."""
-    for where, stream in _ndjson_streams(path):
-        for n, raw in enumerate(stream, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-                part = record.get("is_part_of") or {}
-                url = urlparse(str(record.get("url") or ""))
-            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as exc:
-                raise DumpFormatError(where, n, None, f"not an Enterprise article record ({exc})") from exc
-            base = f"{url.scheme}://{url.netloc}/" if url.netloc else ""
-            return SiteInfo(str(part.get("name") or ""), str(part.get("identifier") or ""), base, "Wikimedia Enterprise HTML dump")
-    raise DumpFormatError(path, None, None, "no records in this dump")
+    _, _, record = _first_record(path)
+    part = record.get("is_part_of") or {}
+    url = urlparse(str(record.get("url") or ""))
+    base = f"{url.scheme}://{url.netloc}/" if url.netloc else ""
+    return SiteInfo(str(part.get("name") or ""), str(part.get("identifier") or ""), base, "Wikimedia Enterprise HTML dump")
 
 
 def write_enterprise_dump(path: str | Path, records: list[dict], member: str = "namespace_0_0.ndjson") -> Path:
