@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+import pytest
 
 from instructie_assets.storage.lake import copy_lake, lake_cursor, lake_location
 from instructie_assets.definitions import ASSETS, build_resources
@@ -14,6 +15,8 @@ from instructie_assets.paths import SAMPLE_WIKIDATA, SAMPLE_WIKIPEDIA
 
 STAGES = ["entity_mentions", "resolved_entities", "candidate_triples", "filtered_triples", "instruction_splits", "dataset_exports"]
 TABLES = STAGES[:-1]
+
+pytestmark = pytest.mark.slow  # both tests start from the whole sample built by `instructie demo` (2-3 min on 2 cores)
 
 
 def rows(db: str, table: str, where: str = "true") -> list[tuple]:
