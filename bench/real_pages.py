@@ -14,7 +14,8 @@ corpus' judgements.jsonl and prints a table per mention source and per relation,
     BENCH real-pages precision=<p> recall=<r> gate=<pass|fail> kept_judged=... unjudged_kept=...
 
 precision: stated share of the kept triples that are judged; recall: kept share of the judged
-candidates that are stated (judgements whose paragraph no longer exists are `stale`, counted apart).
+candidates that are stated (judgements whose paragraph no longer exists are `stale`, and stated ones
+whose triple only the schema, type or duplicate rules drop are `out_of_scope`: both counted apart).
 Gate: precision >= 0.95 and recall >= 0.85 x the baseline recall recorded in the corpus
 (baseline.json). Unjudged kept triples are not in either figure: they are counted and listed.
 """
@@ -133,13 +134,14 @@ def figures(scores: Scores) -> dict:
         "kept": kept, "kept_judged": len(scores.kept_judged),
         "kept_stated": sum(j.label == "stated" for _, j in scores.kept_judged),
         "unjudged_kept": len(scores.kept_unjudged), "unjudged_dropped": len(scores.dropped_unjudged),
-        "stated_candidates": len(scores.stated), "stated_kept": len(scores.stated_kept), "stale": len(scores.stale),
+        "stated_candidates": len(scores.stated), "stated_kept": len(scores.stated_kept), "stale": len(scores.stale), "out_of_scope": len(scores.out_of_scope),
     }
 
 
 def evaluate(db: Path, corpus: Corpus) -> Scores:
-    candidates, paragraphs = read_candidates(db)
-    return score(candidates, read_judgements(corpus.root / "judgements.jsonl"), paragraphs)
+    out_of_scope: list = []
+    candidates, paragraphs = read_candidates(db, out_of_scope)
+    return score(candidates, read_judgements(corpus.root / "judgements.jsonl"), paragraphs, out_of_scope=out_of_scope)
 
 
 def gate(fig: dict, baseline: dict | None) -> tuple[bool, str]:

@@ -1,6 +1,7 @@
 """The real-pages corpus: its builder writes dumps the project's readers take, its judgements are
 keyed so they survive small text edits, and the bench scores them as documented."""
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -180,6 +181,19 @@ def test_scores_precision_recall_and_stale_judgements():
     assert not gate({"precision": 0.96, "recall": 0.84}, {"recall": 1.0})[0]
     assert not gate({"precision": 0.94, "recall": 1.0}, {"recall": 1.0})[0]
     assert not gate({"precision": 1.0, "recall": 1.0}, None)[0]
+
+
+def test_a_stated_judgement_only_the_schema_or_type_rule_drops_is_out_of_recall():
+    kept_ok = candidate(PARAGRAPH, tail="novelist")
+    typed_away = dataclasses.replace(candidate(PARAGRAPH, relation="alternative name", tail="Kristeva", kept=False), drop_reason="type")
+    both = candidate(PARAGRAPH, tail="philosopher", kept=False)  # dropped in scope once, out of scope once
+    both_typed = dataclasses.replace(both, drop_reason="schema")
+    judgements = [judged(kept_ok), judged(typed_away), judged(both)]
+    paragraphs = {("en", "Julia Kristeva"): [PARAGRAPH]}
+    s = score([kept_ok, both], judgements, paragraphs, out_of_scope=[typed_away, both_typed])
+    assert [j.tail for j in s.out_of_scope] == ["Kristeva"]
+    assert s.recall == 0.5 and [j.tail for j in s.stated] == ["novelist", "philosopher"]
+    assert score([kept_ok, both], judgements, paragraphs).recall == 1 / 3  # without the rule it counts as lost
 
 
 def test_bad_judgement_lines_name_file_and_line(tmp_path):

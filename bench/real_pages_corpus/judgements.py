@@ -223,6 +223,7 @@ class Scores:
     stated: list[Judgement] = field(default_factory=list)
     stated_kept: list[Judgement] = field(default_factory=list)
     stale: list[Judgement] = field(default_factory=list)
+    out_of_scope: list[Judgement] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -235,15 +236,21 @@ class Scores:
 
 
 def score(candidates: list[Candidate], judgements: list[Judgement], paragraphs: dict[tuple[str, str], list[str]],
-          min_containment: float = MIN_CONTAINMENT) -> Scores:
+          min_containment: float = MIN_CONTAINMENT, out_of_scope: list[Candidate] = ()) -> Scores:
     """Match in-scope candidates to judgements.
 
     `paragraphs` maps (language, article) to the texts of the article's current paragraphs: a stated
     judgement whose paragraph matches none of them is `stale` (the text changed too much to say) and
-    left out of recall, reported apart; one on an article that is not in this run is ignored."""
+    left out of recall, reported apart; one on an article that is not in this run is ignored.
+    `out_of_scope` are the rows the schema, type and duplicate rules dropped (`OUT_OF_SCOPE`): a stated
+    judgement that matches one of them and no in-scope candidate is not a candidate the stated-ness
+    rules could keep (the judged population is what passes the schema and type rules), so it is
+    reported as `out_of_scope` and left out of recall, as a stale one is."""
     index = JudgementIndex(judgements, min_containment)
     out = Scores()
     kept_judgements: set[int] = set()
+    in_scope_judgements = {id(j) for c in candidates if (j := index.find(c)) is not None}
+    scope_only = {id(j) for c in out_of_scope if (j := index.find(c)) is not None} - in_scope_judgements
     for c in candidates:
         j = index.find(c)
         if c.kept:
@@ -264,6 +271,9 @@ def score(candidates: list[Candidate], judgements: list[Judgement], paragraphs: 
         if not any(paragraph_match(j, t) >= min_containment for t in texts):
             out.stale.append(j)
             continue
+        if id(j) in scope_only:
+            out.out_of_scope.append(j)
+            continue
         out.stated.append(j)
         if id(j) in kept_judgements:
             out.stated_kept.append(j)
@@ -274,9 +284,10 @@ def in_scope(drop_reason: str | None) -> bool:
     return drop_reason not in OUT_OF_SCOPE
 
 
-def read_candidates(db: str | Path) -> tuple[list[Candidate], dict[tuple[str, str], list[str]]]:
+def read_candidates(db: str | Path, out_of_scope: list[Candidate] | None = None) -> tuple[list[Candidate], dict[tuple[str, str], list[str]]]:
     """In-scope rows of `filtered_triples` with their paragraph text and the mention sources of head and
-    tail (from `resolved_entities` at the same paragraph and offsets), and every paragraph's text."""
+    tail (from `resolved_entities` at the same paragraph and offsets), and every paragraph's text. The
+    out-of-scope rows are appended to `out_of_scope` when it is given."""
     from instructie_assets.storage.lake import lake_cursor, lake_location
 
     con = lake_cursor(lake_location(str(db)))
@@ -303,9 +314,10 @@ def read_candidates(db: str | Path) -> tuple[list[Candidate], dict[tuple[str, st
     candidates = []
     for (lang, title, pid, text, head, rel, tail_written, tail, reason, prop, source, hsrc, tsrc,
          hs, he, ts, te) in rows:
-        if not in_scope(reason):
+        target = candidates if in_scope(reason) else out_of_scope
+        if target is None:
             continue
-        candidates.append(Candidate(lang, title, pid, text, head, rel, tail_written or tail, reason is None, reason,
+        target.append(Candidate(lang, title, pid, text, head, rel, tail_written or tail, reason is None, reason,
                                     prop or "", source or "", hsrc or "-", tsrc or "-", hs, he, ts, te))
     paragraphs: dict[tuple[str, str], list[str]] = {}
     for lang, title, text in paragraph_rows:
