@@ -20,16 +20,16 @@ from instructie_assets.runner import BuildOptions, build, summary
 
 pytestmark = pytest.mark.slow  # the whole graph on the sample (minutes); `make test-fast` leaves it out
 
-# Floors reflect what the stages achieve now (measured: en P=1.000 R=0.844: head and tail in one sentence by
-# default, so facts a paragraph gives only across sentences are not kept; relations listed in
-# resources/relation_cues.yaml need a cue linking head and tail, so "born in X in the United Kingdom" is no
-# citizenship and "serving London" no location; before the cues: en P=0.983 R=0.867, zh P=0.983 R=0.866);
-# raise them as stages improve.
-FLOOR = {"precision": 0.98, "recall": 0.84}
-# ZH relation cues (resources/relation_cues.yaml) keep out gold triples the sample's sentences only imply: "波兰裔法国物理学家"
-# (an origin, no citizenship), Brandenburg and Potsdam "in" Germany from "柏林位于德国东北部...四周被勃兰登堡州环绕，该州首府波茨坦",
-# Everest "in" Nepal from "尼泊尔称萨加玛塔", the Underground "in" London from "服务英国伦敦" (measured: zh P=0.982 R=0.828 with date cues off, the default).
-LANGUAGE_FLOOR = {"zh": {"precision": 0.97, "recall": 0.82}}
+# Floors a little under what the stages achieve now (measured with the default FilterConfig: en P=1.000 R=0.938
+# F1=0.968, zh P=0.983 R=0.930 F1=0.956), F1 at the issue's 0.95; raise them as stages improve. The gold holds only
+# what one sentence states (src/*wiki.yaml say what was removed or rewritten for that). What the stages still miss
+# is stated: a subject written as a description the rules do not know ("The building", "The novel", "The play",
+# "The network", "The Games", 该任务, 飞船, 整个网络), "January 1887" for a day-precision date (date cues off, the
+# default), a date range ("from 8 to 24 August 2008"), 该州首府波茨坦 (Potsdam in "that state"), and a scientific name
+# the ZH labels lack (学名：Panthera leo). The two ZH false positives are products that went on sale in a country
+# (在美国上市, 在日本首次发售), kept as their country of origin: ZH 产地 has no relation cue.
+FLOOR = {"precision": 0.98, "recall": 0.92, "f1": 0.95}
+LANGUAGE_FLOOR = {"zh": {"precision": 0.97, "recall": 0.91, "f1": 0.95}}
 
 
 def query(db, sql, params=()):
@@ -119,7 +119,7 @@ def test_sample_scores_against_gold(built, language):
     prf = triple_prf([{"text": g["text"], "relation": g["relation"]} for g in gold], [{"text": k, "relation": v} for k, v in by_text.items()])
     print(f"\n{language}: {prf}")
     floor = LANGUAGE_FLOOR.get(language, FLOOR)
-    assert prf.precision >= floor["precision"] and prf.recall >= floor["recall"]
+    assert prf.precision >= floor["precision"] and prf.recall >= floor["recall"] and prf.f1 >= floor["f1"]
 
 
 def identify_figures(db: str, language: str, gold: list[dict]) -> dict:
@@ -243,10 +243,11 @@ def test_asset_checks_ran_on_every_partition(built):
     assert all(not c.passed and c.metadata["nli"].startswith("not applied") and c.metadata["scored"] == 0 for c in by_check["nli_applied"])
     others = [c for c in built.checks if c.check not in ("nli_applied", "gold_f1")]
     assert all(c.passed for c in others), [c for c in others if not c.passed]
-    # several sample paragraphs give facts only across sentences (Apollo 11's crew, the UN's members, "The
-    # play was first printed in 1603"), which sentence evidence does not keep, and two products "went on
-    # sale" in a country (kept as its origin): gold_f1 warns on the partitions below 0.8 (5 of 24, F1 >= 0.71)
-    assert sum(not c.passed for c in by_check["gold_f1"]) <= 6, [c for c in by_check["gold_f1"] if not c.passed]
+    # a few stated facts have their subject only as a description the rules do not know (zh Apollo 11: 该任务,
+    # 飞船; "The play was first printed in 1603"), and two ZH products "went on sale" in a country (kept as their
+    # origin): gold_f1 warns on the partitions below 0.8 (measured: 3 of 24, zh|event 0.714, en|works 0.727,
+    # zh|artificial_object 0.750)
+    assert sum(not c.passed for c in by_check["gold_f1"]) <= 3, [c for c in by_check["gold_f1"] if not c.passed]
     assert all(c.metadata["schema_violations"] == 0 and c.metadata["type_violations"] == 0 for c in by_check["schema_and_type_violations"])
     assert all(c.metadata["head_share"] == 1.0 and c.metadata["tail_share"] == 1.0 for c in by_check["spans_at_offsets"])
     assert all(c.metadata["f1"] >= 0.7 and c.metadata["gold_records"] == 2 for c in by_check["gold_f1"])
