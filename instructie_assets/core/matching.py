@@ -61,6 +61,8 @@ TRIPLE_SCHEMA = {
     "mention_drop_reason": pl.String,  # a head or tail mention's drop_reason, or apposition
     "relation_cue": pl.String,        # the cue linking head and tail (resources/relation_cues.yaml), if any
     "cue_required": pl.Boolean,       # the relation needs a linking cue in this language
+    "head_source": pl.String,         # the mention source of the head's and the tail's mention (core/mentions.py)
+    "tail_source": pl.String,
     "theme": pl.String,
     "language": pl.String,
 }
@@ -341,7 +343,8 @@ def match_triples(
             head["start"], head["end"], head["coarse_type"], rel, tail["surface"], tail["qid"], tail["start"],
             tail["end"], tail["coarse_type"], prop, rank, inverted, kind, value,
             statement.get("written_precision") if tail_is_value else None, statement.get("written_unit") if tail_is_value else None,
-            span[0], span[1], chosen.evidence_kind, chosen.reason, chosen.cue, chosen.cue_required, theme, language,
+            span[0], span[1], chosen.evidence_kind, chosen.reason, chosen.cue, chosen.cue_required,
+            head.get("mention_source"), tail.get("mention_source"), theme, language,
         ))
 
     for pid, mentions in by_paragraph.items():
