@@ -361,6 +361,7 @@ library theatre theater station hotel inn club society cross island bay hill woo
 award cup fair festival day centre center court manor farm mill garden gardens
 """.split())
 _EN_RIGHT = re.compile(rf" (?:{EN_CONNECTORS}(?: the)? )?([^\W\d_][\w’'-]*\.?)")
+_EN_NUMBERED_PART = re.compile(r"\b(?:Book|Volume|Part|Chapter|Act|Canto|Section|Appendix)\s+[IVXLC]+\s+of\s+(?:the\s+)?$")
 _EN_LEFT = re.compile(rf"([^\W\d_][\w’'.-]*) (?:{EN_CONNECTORS}(?: the)? )?$")
 ZH_DOTS = "·・•‧"
 # Heads that make a place or person name part of a longer name: 剑桥大学, 比勒费尔德铁路高架桥, 诺贝尔奖;
@@ -403,6 +404,9 @@ def en_name_extent(text: str, start: int, end: int) -> tuple[int, int]:
             break
     if words and (not possessive or words[-1].casefold() in EN_NAME_HEADS):
         e = pos
+    # a numbered part of a work before it ("Book V of the Book of Optics") is no longer name: the work is named whole
+    if _EN_NUMBERED_PART.search(text, 0, s):
+        return s, e
     # words to the left; a word with a full stop ends a sentence unless it is an initial ("John F. Kennedy")
     while (m := _EN_LEFT.search(text, 0, s)) is not None:
         word = m.group(1)

@@ -148,3 +148,12 @@ def test_an_initial_continues_a_name_to_the_right():
     sentence_end = "He met Lyndon B. Johnson. Then he left."
     s = sentence_end.index("Lyndon")
     assert en_name_extent(sentence_end, s, s + len("Lyndon")) == (s, s + len("Lyndon B. Johnson"))
+
+
+def test_a_numbered_part_of_a_work_does_not_make_a_longer_name():
+    text = "His work on catoptrics in Book V of the Book of Optics contains a discussion."
+    start = text.index("Book of Optics")
+    assert en_name_extent(text, start, start + len("Book of Optics")) == (start, start + len("Book of Optics"))
+    other = "He was King Henry VIII of England."  # a regnal number is part of the name before `of`
+    england = other.index("England")
+    assert other[slice(*en_name_extent(other, england, england + len("England")))] == "Henry VIII of England"
