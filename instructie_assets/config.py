@@ -48,6 +48,10 @@ class FilterConfig(dg.Config):
     # Count the article's subject as present where a sentence refers to it as a pronoun or a
     # description ("He was born in...", "The tower is...", "他出生于...", "该塔高..."), as T-REx does.
     subject_reference: bool = True
+    # A `located in` written as a list of the tail's parts ("The many communities of Toronto ...
+    # enclaves such as Rosedale, Cabbagetown..."), the tail the first place named in the sentence before
+    # (`part_lists` in resources/relation_cues.yaml); off: dropped with `evidence`.
+    part_lists: bool = True
     # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
     # ...) are kept only where one of their cues links head and tail in the evidence sentence
     # ("Bodmin, Cornwall", "the capital of", "位于"): drop reason `no_relation_cue`; off: co-mention is enough.

@@ -61,6 +61,10 @@ class FilterOptions:
     # Count the article's subject as present in sentences that refer to it as a pronoun or a
     # description ("He was born in...", "该塔高..."); off: such triples are dropped with `evidence`.
     subject_reference: bool = True
+    # Count a `located in` as stated where its head is an item of a list of the tail's parts
+    # ("enclaves such as Rosedale, Cabbagetown...") and the tail is the first place named in the
+    # sentence before (`part_lists` in resources/relation_cues.yaml); off: dropped with `evidence`.
+    part_lists: bool = True
     # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
     # ...) are kept only where a cue links head and tail in the evidence sentence ("Bodmin, Cornwall",
     # "the capital of", "位于", "…籍"); off: co-mention in one sentence is enough for them too.
@@ -139,11 +143,14 @@ def value_reason(row: dict, options: FilterOptions) -> str | None:
 
 def evidence_reason(row: dict, options: FilterOptions) -> str | None:
     """`evidence` when head and tail are not in one sentence (evidence `sentence`), or are only
-    through the subject as a pronoun or description while `subject_reference` is off."""
+    through the subject as a pronoun or description while `subject_reference` is off, or through a
+    list of the tail's parts while `part_lists` is off."""
     kind = row["evidence_kind"]
     if options.evidence == "sentence" and kind == "paragraph":
         return "evidence"
     if not options.subject_reference and kind == "subject_reference":
+        return "evidence" if options.evidence == "sentence" else None
+    if not options.part_lists and kind == "part_list":
         return "evidence" if options.evidence == "sentence" else None
     return None
 

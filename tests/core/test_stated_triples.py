@@ -288,6 +288,60 @@ def test_a_noun_before_a_name_describes_that_name(store, language, text, title):
     assert got[(title, "spouse" if language == "en" else "配偶", sollers)] is None
 
 
+PARIS_PARTS = [e for e in WORLD if e["id"] != "Q90"] + [
+    entity("Q90", en=["Paris"], zh=["巴黎"], sites={"enwiki": "Paris", "zhwiki": "巴黎"}, claims={"P31": ["Q515"], "P17": ["Q142"]}),
+    entity("Q2001", en=["Montmartre"], zh=["蒙马特"], sites={"enwiki": "Montmartre", "zhwiki": "蒙马特"}, claims={"P31": ["Q3957"], "P131": ["Q90"]}),
+    entity("Q2002", en=["Le Marais"], zh=["玛黑"], sites={"enwiki": "Le Marais", "zhwiki": "玛黑"}, claims={"P31": ["Q3957"], "P131": ["Q90"]}),
+    entity("Q2003", en=["Lyon"], zh=["里昂"], sites={"enwiki": "Lyon", "zhwiki": "里昂"}, claims={"P31": ["Q515"]}),
+]
+
+
+def located_in_paris(store, text, language, options=FilterOptions()):
+    """(drop reason, evidence kind, cue) of "Montmartre located in Paris" in a paragraph of the article Paris."""
+    anchors = [(n, n) for n in (("Montmartre", "Le Marais", "Lyon") if language == "en" else ("蒙马特", "玛黑", "里昂")) if n in text]
+    paras = paragraph(text, anchors, language=language, title="Paris" if language == "en" else "巴黎", qid="Q90", theme="geographic_location")
+    _, _, filtered = run(store, paras, language, "geographic_location", options)
+    row = filtered.filter((pl.col("property") == "P131") & (pl.col("head_qid") == "Q2001")).row(0, named=True)
+    return row["drop_reason"], row["evidence_kind"], row["relation_cue"]
+
+
+@pytest.mark.parametrize("language,listed,unlisted,elsewhere", [
+    ("en", "Paris is large. Famous neighbourhoods include Montmartre and Le Marais.",
+     "Paris is large. Famous parks include Montmartre and Le Marais.",                # no word for parts of a place
+     "Paris is large. Old villages such as Montmartre and Le Marais in Lyon grew."),  # the list is Lyon's
+    ("zh", "巴黎是法国首都。下辖蒙马特、玛黑等区。",
+     "巴黎是法国首都。著名的公园有蒙马特、玛黑。",
+     "巴黎是法国首都。里昂下辖蒙马特、玛黑等区。"),
+])
+def test_a_list_of_the_parts_of_the_place_named_before(make_store, language, listed, unlisted, elsewhere):
+    store = make_store(PARIS_PARTS)
+    assert located_in_paris(store, listed, language) == (None, "part_list", f"located in/{language}/part_list")
+    assert located_in_paris(store, unlisted, language)[0] == "evidence"
+    assert located_in_paris(store, elsewhere, language)[0] in ("evidence", "no_relation_cue")
+    assert located_in_paris(store, listed, language, FilterOptions(part_lists=False))[0] == "evidence"
+
+
+def test_a_part_list_needs_its_place_named_in_the_sentence_before_or_as_the_subject(make_store):
+    store = make_store(PARIS_PARTS)
+    # Lyon is named last before the list: the list is not of Paris's parts
+    assert located_in_paris(store, "Paris is large. Lyon is old. Famous neighbourhoods include Montmartre and Le Marais.", "en")[0] == "evidence"
+    # the article's subject, with nothing named since, may stand further back
+    assert located_in_paris(store, "Paris is large. It grew. Famous neighbourhoods include Montmartre and Le Marais.", "en")[:2] == (None, "part_list")
+
+
+@pytest.mark.parametrize("language,text,kind", [
+    ("en", "Paris is large. Tourists see the city's northern district of Montmartre.", "subject_reference"),
+    ("zh", "巴黎是法国首都。全市下辖蒙马特、玛黑等区。", "subject_reference"),
+])
+def test_the_subject_as_a_possessive_or_the_whole_of_it(make_store, language, text, kind):
+    store = make_store(PARIS_PARTS)
+    no_lists = FilterOptions(part_lists=False)
+    reason, evidence, cue = located_in_paris(store, text, language, no_lists)
+    assert (reason, evidence) == (None, kind) and cue is not None
+    unreferenced = text.replace("the city's", "a") if language == "en" else text.replace("全市", "全省")  # a province is not Paris
+    assert located_in_paris(store, unreferenced, language, no_lists)[0] == "evidence"
+
+
 # --- relation cues -------------------------------------------------------------------------------------
 
 # The mechanism on a literal cue per language (the project's own cues live in resources/relation_cues.yaml).
