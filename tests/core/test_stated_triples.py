@@ -376,6 +376,11 @@ def test_the_project_cues_read_how_en_writes_a_place_and_a_citizenship(store):
         ("Bodmin, United Kingdom, has a moor.", None),
         ("Bodmin sent soldiers to the United Kingdom and Cornwall.", "no_relation_cue"),
         ("The lower classes of the United Kingdom and Bodmin were poor.", "no_relation_cue"),
+        ("By 1900 Bodmin had surpassed Truro as the United Kingdom's most populous town.", None),
+        ("Bodmin grew as a major destination for immigrants to the United Kingdom.", None),
+        ("Bodmin sent immigrants to the United Kingdom.", "no_relation_cue"),
+        ("The cost of living in Bodmin was ranked highest in the United Kingdom As of 2011.", None),  # {{As of}} names nothing
+        ("The cost of living in Bodmin was ranked highest in the United Kingdom Malting Company.", "no_relation_cue"),
     ]:
         _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], **geo), theme="geographic_location")
         assert filtered.filter(pl.col("property") == "P17")["drop_reason"].to_list() == [reason], text
