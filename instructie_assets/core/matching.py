@@ -426,19 +426,26 @@ def match_triples(
             return None
 
         def part_list_of(relation: str, h: Mention, t: Mention) -> tuple[tuple[int, int], str] | None:
-            """(evidence span, cue) where head h is an item of a list of the parts of tail t, t being
-            the place the list's sentence is of (`container_of`; `part_lists` in the cue file)."""
-            if cues is None or not cues.listed(relation, language) or t.sentence >= h.sentence:
+            """(evidence span, cue) where head h is an item of a list of the parts of tail t (`part_lists`
+            in the cue file): t is the place the list's sentence is of (`container_of`), or t is named
+            in one of the two sentences after the list, where the listed parts are taken up again ("All
+            six municipalities were amalgamated into ..., creating the current City of Toronto")."""
+            if cues is None or not cues.listed(relation, language) or t.sentence == h.sentence:
                 return None
-            container = container_of(h.sentence)
-            if container is None or container.start != t.start:
+            if t.sentence < h.sentence:
+                container = container_of(h.sentence)
+                if container is None or container.start != t.start:
+                    return None
+                first, last, marks = h.sentence, h.sentence, [(spans[h.sentence][0], spans[h.sentence][0], TAIL)]
+            elif t.sentence - h.sentence <= 2:
+                first, last, marks = h.sentence, t.sentence, [(t.start, t.row["end"], TAIL)]
+            else:
                 return None
-            i = h.sentence
-            marks = [(spans[i][0], spans[i][0], TAIL), (h.start, h.row["end"], HEAD)]
+            marks += [(h.start, h.row["end"], HEAD)]
             marks += [(m.start, m.row["end"], MENTION) for m in wrapped
-                      if m.sentence == i and not (language == "en" and m.row["surface"][:1].islower())]
-            found = cues.find("part_lists", relation, language, mask_sentence(text, *spans[i], marks))
-            return None if found is None else ((spans[t.sentence][0], spans[i][1]), found)
+                      if first <= m.sentence <= last and not (language == "en" and m.row["surface"][:1].islower())]
+            found = cues.find("part_lists", relation, language, mask_sentence(text, spans[first][0], spans[last][1], marks))
+            return None if found is None else ((spans[min(t.sentence, first)][0], spans[last][1]), found)
 
         alias_refs = {i: at for i, at in ref_sentences.items() if opens_with_alias(text[spans[i][0]:spans[i][1]], language)}
         for s, ms in of_qid.items():

@@ -329,6 +329,18 @@ def test_a_part_list_needs_its_place_named_in_the_sentence_before_or_as_the_subj
     assert located_in_paris(store, "Paris is large. It grew. Famous neighbourhoods include Montmartre and Le Marais.", "en")[:2] == (None, "part_list")
 
 
+@pytest.mark.parametrize("language,merged,unmerged", [
+    ("en", "Paris is large. The old villages of Montmartre and Le Marais grew. In 1860 these villages were merged into Paris.",
+     "Paris is large. The old villages of Montmartre and Le Marais grew. In 1860 these villages were poor, unlike Paris."),
+    ("zh", "巴黎是法国首都。蒙马特、玛黑等村历史悠久。1860年，这些村并入巴黎。",
+     "巴黎是法国首都。蒙马特、玛黑等村历史悠久。1860年，这些村比巴黎穷。"),
+])
+def test_a_list_of_parts_taken_up_again_as_merged_into_the_place(make_store, language, merged, unmerged):
+    store = make_store(PARIS_PARTS)
+    assert located_in_paris(store, merged, language) == (None, "part_list", f"located in/{language}/merged_into")
+    assert located_in_paris(store, unmerged, language)[0] == "evidence"
+
+
 @pytest.mark.parametrize("language,text,kind", [
     ("en", "Paris is large. Tourists see the city's northern district of Montmartre.", "subject_reference"),
     ("zh", "巴黎是法国首都。全市下辖蒙马特、玛黑等区。", "subject_reference"),
