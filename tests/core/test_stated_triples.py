@@ -321,6 +321,13 @@ def test_a_list_of_the_parts_of_the_place_named_before(make_store, language, lis
     assert located_in_paris(store, listed, language, FilterOptions(part_lists=False))[0] == "evidence"
 
 
+def test_a_list_within_the_place_the_paragraph_is_about(make_store):
+    store = make_store(PARIS_PARTS)
+    text = "Paris is large. Industry moved out to the suburbs; but also within the present {}: Montmartre and Le Marais."
+    assert located_in_paris(store, text.format("city"), "en") == (None, "part_list", "located in/en/within_the_place")
+    assert located_in_paris(store, text.format("decade"), "en")[0] == "evidence"  # no place: a list of something else
+
+
 def test_a_part_list_needs_its_place_named_in_the_sentence_before_or_as_the_subject(make_store):
     store = make_store(PARIS_PARTS)
     # Lyon is named last before the list: the list is not of Paris's parts
@@ -391,6 +398,8 @@ def test_the_project_cues_read_how_en_writes_a_place_and_a_citizenship(store):
         ("By 1900 Bodmin had surpassed Truro as the United Kingdom's most populous town.", None),
         ("Bodmin grew as a major destination for immigrants to the United Kingdom.", None),
         ("Bodmin sent immigrants to the United Kingdom.", "no_relation_cue"),
+        ("The parliament of the United Kingdom consists of two houses known respectively as Bodmin and Truro.", None),
+        ("The United Kingdom consists of many counties, unlike Bodmin.", "no_relation_cue"),
         ("The cost of living in Bodmin was ranked highest in the United Kingdom As of 2011.", None),  # {{As of}} names nothing
         ("The cost of living in Bodmin was ranked highest in the United Kingdom Malting Company.", "no_relation_cue"),
     ]:
