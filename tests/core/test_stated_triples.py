@@ -423,6 +423,17 @@ def test_a_pronoun_subject_takes_the_heads_place_in_a_cue(store):
     assert (row["drop_reason"], row["evidence_kind"], row["relation_cue"]) == (None, "subject_reference", "located in/en/in")
 
 
+@pytest.mark.parametrize("text,reason", [
+    ("Bodmin has a moor. In 1900, it was a town in the United Kingdom.", None),
+    ("Bodmin has a moor. The town is old, and it is in the United Kingdom.", None),       # its own description opens it
+    ("Bodmin has a moor. The moor is a park; it is in the United Kingdom.", "evidence"),  # "it" is the moor
+])
+def test_a_later_clauses_it_is_the_thing_the_sentence_opens_with(store, text, reason):
+    _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], title="Bodmin", qid="Q1000",
+                                          theme="geographic_location"), theme="geographic_location")
+    assert filtered.filter(pl.col("property") == "P17")["drop_reason"].to_list() == [reason]
+
+
 def test_mask_sentence_marks_head_tail_and_other_mentions():
     text = "Intro. Bodmin is a town in Cornwall, UK."
     s = text.index("Bodmin")
