@@ -172,7 +172,7 @@ def subject_reference(sentence: str, profile: SubjectProfile, language: str) -> 
     possessive = re.compile(rf"\b(?:[Tt]he|[Tt]his) (?:{words})(?=['’]s\b)") if profile.descriptions and profile.coarse_type != "human" else None
     # a thing's sentence opening with another thing's definite description ("The District is a heritage site; it
     # was listed..."): a pronoun in a later clause is that thing, not the subject
-    other_opening = re.match(r"(?:The|This) ([\w'’-]+)", sentence)
+    other_opening = re.match(r"(?:The|This) ([\w-]+)", sentence)
     other_opening = other_opening is not None and other_opening.group(1).casefold() not in profile.descriptions and profile.coarse_type != "human"
     for pos in sorted(openings | clauses | commas):
         if (m := pronoun.match(sentence, pos)) is not None and not (pos not in openings and other_opening):

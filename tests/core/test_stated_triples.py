@@ -426,6 +426,7 @@ def test_a_pronoun_subject_takes_the_heads_place_in_a_cue(store):
 @pytest.mark.parametrize("text,reason", [
     ("Bodmin has a moor. In 1900, it was a town in the United Kingdom.", None),
     ("Bodmin has a moor. The town is old, and it is in the United Kingdom.", None),       # its own description opens it
+    ("Bodmin has a moor. The town's market is old, and it is in the United Kingdom.", None),
     ("Bodmin has a moor. The moor is a park; it is in the United Kingdom.", "evidence"),  # "it" is the moor
 ])
 def test_a_later_clauses_it_is_the_thing_the_sentence_opens_with(store, text, reason):
