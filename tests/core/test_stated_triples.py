@@ -400,6 +400,9 @@ def test_the_project_cues_read_how_en_writes_a_place_and_a_citizenship(store):
         ("Bodmin sent immigrants to the United Kingdom.", "no_relation_cue"),
         ("The parliament of the United Kingdom consists of two houses known respectively as Bodmin and Truro.", None),
         ("The United Kingdom consists of many counties, unlike Bodmin.", "no_relation_cue"),
+        ("The United Kingdom comprises the towns of Bodmin and Truro.", None),                # a word for its parts, then the list
+        ("The United Kingdom is divided into 2 wards: Bodmin and Truro.", None),
+        ("The United Kingdom comprises the parks of Bodmin.", "no_relation_cue"),             # parks are no parts of a place
         ("The cost of living in Bodmin was ranked highest in the United Kingdom As of 2011.", None),  # {{As of}} names nothing
         ("The cost of living in Bodmin was ranked highest in the United Kingdom Malting Company.", "no_relation_cue"),
     ]:
