@@ -5,9 +5,9 @@ Every candidate records its evidence: the sentence (or sentences) where its head
 found (`evidence_start`, `evidence_end`, `evidence_kind`):
   sentence           head and tail are mentioned in one sentence;
   subject_reference  the tail's sentence speaks of the article's subject as a pronoun or a
-                     description ("He was born in...", "The tower is 330 metres tall", "他出生于...",
-                     "该塔高...") and the subject is named elsewhere in the paragraph (T-REx's
-                     subject aligner does the same);
+                     description ("He was born in...", "The tower is 330 metres tall", "the city's
+                     eastern district", "他出生于...", "该塔高...", "全区下辖...") and the subject is
+                     named elsewhere in the paragraph (T-REx's subject aligner does the same);
   part_list          the head is an item of a list of the tail's parts ("enclaves such as Rosedale,
                      Cabbagetown and The Annex"), the tail the first place named in the sentence
                      before (or the article's subject named further back with nothing named since;
@@ -144,7 +144,9 @@ def subject_reference(sentence: str, profile: SubjectProfile, language: str) -> 
     the sentence or of one of its clauses: at its start ("He was...", "The tower is...", "运河全长..."),
     after a short opening phrase ending in a comma ("In 1967, she...") or a year ("In 2015 the
     company..."), at the start of a later clause (", and the canal was opened..."; ZH after ，); a
-    sentence that opens with "also known as" (又名, 又称...) without a subject;
+    sentence that opens with "also known as" (又名, 又称...) without a subject; a thing's description as a
+    possessive ("The city's debt...", "located in the city's eastern district of Scarborough": what follows
+    it; never a person's); ZH 全市 / 全区 (the whole of it);
     ZH also after a leading date ("2001年5月11日他在..."). None when the sentence does not refer to
     the subject so. The offset is where what the reference speaks of begins: 0 when it is the
     sentence's subject (an opening phrase is about it too: "Born in Warsaw, she..."), else its clause;
