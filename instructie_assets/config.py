@@ -54,6 +54,10 @@ class FilterConfig(dg.Config):
     # before), not where it repeats a name linked earlier. Measured on the judged real pages: 7 stated, 0 not.
     # Empty: sentence evidence for them too.
     subject_part_relations: list[str] = ["tracklist", "member", "work"]
+    # A `located in` written as a list of the tail's parts ("The many communities of Toronto ...
+    # enclaves such as Rosedale, Cabbagetown..."), the tail the first place named in the sentence before
+    # (`part_lists` in resources/relation_cues.yaml); off: dropped with `evidence`.
+    part_lists: bool = True
     # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
     # ...) are kept only where one of their cues links head and tail in the evidence sentence
     # ("Bodmin, Cornwall", "the capital of", "位于"): drop reason `no_relation_cue`; off: co-mention is enough.

@@ -65,6 +65,10 @@ class FilterOptions:
     # sentences of one paragraph of its article where the head is the subject and the tail is named as
     # the page introduces it (not a `repeat` of a name linked earlier); see `subject_part`.
     subject_part_relations: tuple[str, ...] = ("tracklist", "member", "work")
+    # Count a `located in` as stated where its head is an item of a list of the tail's parts
+    # ("enclaves such as Rosedale, Cabbagetown...") and the tail is the first place named in the
+    # sentence before (`part_lists` in resources/relation_cues.yaml); off: dropped with `evidence`.
+    part_lists: bool = True
     # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
     # ...) are kept only where a cue links head and tail in the evidence sentence ("Bodmin, Cornwall",
     # "the capital of", "位于", "…籍"); off: co-mention in one sentence is enough for them too.
@@ -163,12 +167,14 @@ def subject_part(row: dict, options: FilterOptions) -> bool:
 
 def evidence_reason(row: dict, options: FilterOptions) -> str | None:
     """`evidence` when head and tail are not in one sentence (evidence `sentence`), or are only
-    through the subject as a pronoun or description while `subject_reference` is off; never for a
-    `subject_part` of the article's subject."""
+    through the subject as a pronoun or description while `subject_reference` is off, or through a
+    list of the tail's parts while `part_lists` is off; never for a `subject_part` of the article's subject."""
     kind = row["evidence_kind"]
     if options.evidence == "sentence" and kind == "paragraph":
         return None if subject_part(row, options) else "evidence"
     if not options.subject_reference and kind == "subject_reference":
+        return "evidence" if options.evidence == "sentence" else None
+    if not options.part_lists and kind == "part_list":
         return "evidence" if options.evidence == "sentence" else None
     return None
 
