@@ -48,20 +48,33 @@ class FilterConfig(dg.Config):
     # Count the article's subject as present where a sentence refers to it as a pronoun or a
     # description ("He was born in...", "The tower is...", "他出生于...", "该塔高..."), as T-REx does.
     subject_reference: bool = True
+    # Relations of the article subject's own parts and works (an album's tracks, a band's members, an
+    # author's works; EN relation names): in a paragraph of the subject's own article they are stated across
+    # its sentences where the tail is named as the page introduces it (a link, or a name not linked
+    # before), not where it repeats a name linked earlier. Measured on the judged real pages: 7 stated, 0 not.
+    # Empty: sentence evidence for them too.
+    subject_part_relations: list[str] = ["tracklist", "member", "work"]
+    # A `located in` written as a list of the tail's parts ("The many communities of Toronto ...
+    # enclaves such as Rosedale, Cabbagetown..."), the tail the first place named in the sentence before
+    # (`part_lists` in resources/relation_cues.yaml); off: dropped with `evidence`.
+    part_lists: bool = True
     # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
     # ...) are kept only where one of their cues links head and tail in the evidence sentence
     # ("Bodmin, Cornwall", "the capital of", "位于"): drop reason `no_relation_cue`; off: co-mention is enough.
     relation_cues: bool = True
     # A date written coarser than its statement stands where a `dates` cue of resources/relation_cues.yaml
-    # ties it to the event ("First convened in 1973"); off: `coarsest_date` alone decides.
-    date_cues: bool = False
+    # ties it to the event ("First convened in 1973", "until the caliph's death in 1021"): the year is then
+    # this event's, not another one's (on the judged real pages: +2 stated, 0 not stated); off: `coarsest_date`
+    # alone decides.
+    date_cues: bool = True
     # NLI premise: "sentence" (default: the evidence sentence, plus the sentences naming head and
     # tail when they stand elsewhere; sharper and faster) or "paragraph" (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"
 
     def options(self) -> FilterOptions:
         """The same knobs as core's FilterOptions."""
-        return FilterOptions(**{name: getattr(self, name) for name in FilterOptions.__dataclass_fields__})
+        values = {name: getattr(self, name) for name in FilterOptions.__dataclass_fields__}
+        return FilterOptions(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 class SplitConfig(dg.Config):

@@ -26,7 +26,7 @@ import polars as pl
 from instructie_assets.core.drop_reasons import MENTION_DROP_REASONS, TRIPLE_DROP_REASONS
 from instructie_assets.core.matching import TRIPLE_SCHEMA
 from instructie_assets.core.schemas import ThemeSchema
-from instructie_assets.core.values import DAY, MONTH, YEAR, render_time
+from instructie_assets.core.values import DAY, MONTH, TIME, YEAR, render_time
 
 DROP_REASONS = tuple(TRIPLE_DROP_REASONS)
 FILTERED_SCHEMA = {
@@ -61,13 +61,21 @@ class FilterOptions:
     # Count the article's subject as present in sentences that refer to it as a pronoun or a
     # description ("He was born in...", "该塔高..."); off: such triples are dropped with `evidence`.
     subject_reference: bool = True
+    # Relations of the article subject's own parts and works (EN relation names): stated across the
+    # sentences of one paragraph of its article where the head is the subject and the tail is named as
+    # the page introduces it (not a `repeat` of a name linked earlier); see `subject_part`.
+    subject_part_relations: tuple[str, ...] = ("tracklist", "member", "work")
+    # Count a `located in` as stated where its head is an item of a list of the tail's parts
+    # ("enclaves such as Rosedale, Cabbagetown...") and the tail is the first place named in the
+    # sentence before (`part_lists` in resources/relation_cues.yaml); off: dropped with `evidence`.
+    part_lists: bool = True
     # Relations listed under `linking` in resources/relation_cues.yaml (located in, capital, citizenship,
     # ...) are kept only where a cue links head and tail in the evidence sentence ("Bodmin, Cornwall",
     # "the capital of", "位于", "…籍"); off: co-mention in one sentence is enough for them too.
     relation_cues: bool = True
     # A date written coarser than its statement stands where a `dates` cue ties it to the event
     # ("First convened in 1973", "until his death in 1021"); off: `coarsest_date` alone decides.
-    date_cues: bool = False
+    date_cues: bool = True
     # NLI premise: the evidence sentence(s) (default: what the triple was found in, shorter and
     # sharper than the paragraph; see core/nli.py) or the whole paragraph (the authors' choice).
     nli_premise: Literal["sentence", "paragraph"] = "sentence"
@@ -97,6 +105,12 @@ def refined_date(value: str, language: str) -> str | None:
         return None
     forms = render_time(time, int(precision), language)
     return forms[0] if forms else None
+
+
+def writes_its_year(surface: str, value: str) -> bool:
+    """A date's written form carries its year (not "6月23日", written after the paragraph gave 1894)."""
+    m = TIME.match(value)
+    return m is None or m.group(1).lstrip("0") in surface
 
 
 def schema_reason(row: dict, schema: ThemeSchema, language: str | None = None) -> str | None:
@@ -137,13 +151,30 @@ def value_reason(row: dict, options: FilterOptions) -> str | None:
     return None
 
 
+SUBJECT_SOURCES = ("subject", "bold")  # mention sources that name the article's own subject (core/mentions.py)
+
+
+def subject_part(row: dict, options: FilterOptions) -> bool:
+    """A relation of `subject_part_relations` from the article's subject (its head named as the subject)
+    to a tail the paragraph introduces (any source but `repeat`): an album's paragraph that names one of
+    its tracks, a band's that names a member, an author's that links one of the works, speaks of it as
+    the subject's own across its sentences ("All of the compositions were written by Coltrane, with the
+    exception of the standard "I'm Old Fashioned". ... Blue Train ..."). A repeat of a name linked
+    earlier is only mentioned again ("The strongest influence on the Book of Optics was...")."""
+    return (row["relation"] in options.subject_part_relations and row.get("head_source") in SUBJECT_SOURCES
+            and row.get("tail_source") not in (None, "repeat"))
+
+
 def evidence_reason(row: dict, options: FilterOptions) -> str | None:
     """`evidence` when head and tail are not in one sentence (evidence `sentence`), or are only
-    through the subject as a pronoun or description while `subject_reference` is off."""
+    through the subject as a pronoun or description while `subject_reference` is off, or through a
+    list of the tail's parts while `part_lists` is off; never for a `subject_part` of the article's subject."""
     kind = row["evidence_kind"]
     if options.evidence == "sentence" and kind == "paragraph":
-        return "evidence"
+        return None if subject_part(row, options) else "evidence"
     if not options.subject_reference and kind == "subject_reference":
+        return "evidence" if options.evidence == "sentence" else None
+    if not options.part_lists and kind == "part_list":
         return "evidence" if options.evidence == "sentence" else None
     return None
 
@@ -170,8 +201,9 @@ def filter_triples(
     or the `nli` reason.
 
     Date rule: a date's tail is written as in the text ("December 2009"); with `refine_dates` it is
-    the statement's value at its own precision ("4 December 2009"). `tail_written` keeps the text's
-    form either way, at `tail_start`-`tail_end`.
+    the statement's value at its own precision ("4 December 2009"). A day written without its year
+    after the paragraph gave it ("1894年，……6月23日") always takes the statement's value ("1894年6月23日").
+    `tail_written` keeps the text's form either way, at `tail_start`-`tail_end`.
 
     The same in two passes over batches of whole paragraphs (bounded memory): `tag_triples` on each
     batch, counting `label_combinations` into one Counter, then `sample_paragraphs` on each tagged
@@ -197,7 +229,7 @@ def tag_triples(
         rel = schema.relation(r["relation"])
         r["relation_label"] = rel.name(language) if rel else r["relation"]
         r["tail_written"] = r["tail"]
-        if options.refine_dates and r["statement_kind"] == "time" and r["value"]:
+        if r["statement_kind"] == "time" and r["value"] and (options.refine_dates or not writes_its_year(r["tail"], r["value"])):
             r["tail"] = refined_date(r["value"], language) or r["tail"]
         r["nli_score"] = None
         r["drop_reason"] = (schema_reason(r, schema, language) or mention_reason(r) or value_reason(r, options)

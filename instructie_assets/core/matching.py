@@ -5,9 +5,13 @@ Every candidate records its evidence: the sentence (or sentences) where its head
 found (`evidence_start`, `evidence_end`, `evidence_kind`):
   sentence           head and tail are mentioned in one sentence;
   subject_reference  the tail's sentence speaks of the article's subject as a pronoun or a
-                     description ("He was born in...", "The tower is 330 metres tall", "他出生于...",
-                     "该塔高...") and the subject is named elsewhere in the paragraph (T-REx's
-                     subject aligner does the same);
+                     description ("He was born in...", "The tower is 330 metres tall", "the city's
+                     eastern district", "他出生于...", "该塔高...", "全区下辖...") and the subject is
+                     named elsewhere in the paragraph (T-REx's subject aligner does the same);
+  part_list          the head is an item of a list of the tail's parts ("enclaves such as Rosedale,
+                     Cabbagetown and The Annex"), the tail the first place named in the sentence
+                     before (or the article's subject named further back with nothing named since;
+                     `part_lists` in resources/relation_cues.yaml; the span covers both);
   paragraph          head and tail only in different sentences (the span covers both).
 Of the several mention pairs of one statement, the one chosen is untagged first (no mention
 `drop_reason`, no apposition), then a value written at its own precision (with its unit), then by
@@ -32,7 +36,7 @@ from instructie_assets.core.schemas import RelationMap, ThemeSchema
 from instructie_assets.core.sentences import sentence_index, split_sentences
 
 ALIAS_RELATION = "alternative name"
-EVIDENCE_KINDS = ("sentence", "subject_reference", "paragraph")
+EVIDENCE_KINDS = ("sentence", "subject_reference", "part_list", "paragraph")
 TRIPLE_SCHEMA = {
     "triple_id": pl.String,
     "paragraph_id": pl.String,
@@ -61,6 +65,8 @@ TRIPLE_SCHEMA = {
     "mention_drop_reason": pl.String,  # a head or tail mention's drop_reason, or apposition
     "relation_cue": pl.String,        # the cue linking head and tail (resources/relation_cues.yaml), if any
     "cue_required": pl.Boolean,       # the relation needs a linking cue in this language
+    "head_source": pl.String,         # the mention source of the head's and the tail's mention (core/mentions.py)
+    "tail_source": pl.String,
     "theme": pl.String,
     "language": pl.String,
 }
@@ -140,7 +146,9 @@ def subject_reference(sentence: str, profile: SubjectProfile, language: str) -> 
     the sentence or of one of its clauses: at its start ("He was...", "The tower is...", "运河全长..."),
     after a short opening phrase ending in a comma ("In 1967, she...") or a year ("In 2015 the
     company..."), at the start of a later clause (", and the canal was opened..."; ZH after ，); a
-    sentence that opens with "also known as" (又名, 又称...) without a subject;
+    sentence that opens with "also known as" (又名, 又称...) without a subject; a thing's description as a
+    possessive ("The city's debt...", "located in the city's eastern district of Scarborough": what follows
+    it; never a person's); ZH 全市 / 全区 (the whole of it);
     ZH also after a leading date ("2001年5月11日他在..."). None when the sentence does not refer to
     the subject so. The offset is where what the reference speaks of begins: 0 when it is the
     sentence's subject (an opening phrase is about it too: "Born in Warsaw, she..."), else its clause;
@@ -161,13 +169,24 @@ def subject_reference(sentence: str, profile: SubjectProfile, language: str) -> 
     pronoun = re.compile(rf"(?i:{'|'.join(profile.pronouns('en'))})\b(?!['’]s\b)")
     # a description is a lowercase class word after "the"/"this" ("The tower is..."), never the start of a
     # capitalised name ("The Toronto Islands") nor a possessive or "of" phrase
-    description = re.compile(rf"(?:[Tt]he|[Tt]his) (?:{'|'.join(re.escape(d) for d in profile.descriptions)})\b(?!['’]s\b| of\b| [A-Z])") \
-        if profile.descriptions else None
+    words = '|'.join(re.escape(d) for d in profile.descriptions)
+    description = re.compile(rf"(?:[Tt]he|[Tt]his) (?:{words})\b(?!['’]s\b| of\b| [A-Z])") if profile.descriptions else None
+    # a thing's description as a possessive ("The city's population...", "located in the city's eastern
+    # district of Scarborough"), like "its": a part or attribute of the subject; never a person's
+    possessive = re.compile(rf"\b(?:[Tt]he|[Tt]his) (?:{words})(?=['’]s\b)") if profile.descriptions and profile.coarse_type != "human" else None
+    # a thing's sentence opening with another thing's definite description ("The District is a heritage site; it
+    # was listed..."): a pronoun in a later clause is that thing, not the subject
+    other_opening = re.match(r"(?:The|This) ([\w-]+)", sentence)
+    other_opening = other_opening is not None and other_opening.group(1).casefold() not in profile.descriptions and profile.coarse_type != "human"
     for pos in sorted(openings | clauses | commas):
-        if (m := pronoun.match(sentence, pos)) is not None:
+        if (m := pronoun.match(sentence, pos)) is not None and not (pos not in openings and other_opening):
             return 0, pos, m.end()  # a pronoun subject after any opening or appositive: the whole sentence is about it
         if description is not None and (pos in openings or pos in clauses) and (m := description.match(sentence, pos)) is not None:
             return (0 if pos in openings else pos), pos, m.end()
+        if possessive is not None and (pos in openings or pos in clauses) and (m := possessive.match(sentence, pos)) is not None:
+            return (0 if pos in openings else pos), pos, m.end()
+    if possessive is not None and (m := possessive.search(sentence)) is not None:
+        return m.start(), m.start(), m.end()  # elsewhere: what follows it speaks of the subject's part
     return None
 
 
@@ -186,6 +205,7 @@ def _zh_reference_at(sentence: str, profile: SubjectProfile) -> tuple[int, int, 
         return 0, 0, 0
     heads = set(profile.descriptions) | {x[-1] for x in profile.descriptions}  # with a demonstrative one character will do: 该峰, 该剧
     words = list(profile.pronouns("zh")) + [f"{d}{c}{x}" for d in ("该", "此", "这", "本") for c in _ZH_CLASSIFIERS for x in heads]
+    words += [f"全{x}" for x in heads if len(x) == 1]  # the whole of it: 全区下辖7个街道, 全市人口...
     bare = [x for x in profile.descriptions if len(x) >= 2]  # a class or name head alone at a clause start: 运河全长...
     found = None
     for word in sorted(words + bare, key=len, reverse=True):
@@ -293,17 +313,24 @@ class Chosen:
     cue_required: bool = False
 
 
-def best_pair(heads: list[Mention], tails: list[Mention], subject, ref_sentences, spans, apposed, value_rank=None, cue=None) -> Chosen | None:
+def best_pair(heads: list[Mention], tails: list[Mention], subject, ref_sentences, spans, apposed, value_rank=None, cue=None,
+              part_list=None) -> Chosen | None:
     """The best (head, tail) mention pair: untagged first, then one a required cue links, then a
     value written as its statement says, then by evidence (see the module docstring). `cue(h, t)`
-    gives (required, cue name or None)."""
+    gives (required, cue name or None); `part_list(h, t)` the (span, cue name) of a list of the
+    tail's parts naming the head, for a pair in different sentences, or None."""
     best = None
     for h in heads:
         for t in tails:
             if h is t:
                 continue
             (tagged, rank), span, kind, reason = pair_key(h, t, subject, ref_sentences, spans, apposed)
-            required, found = cue(h, t) if cue is not None else (False, None)
+            listed = part_list(h, t) if part_list is not None and kind == "paragraph" and reason is None else None
+            if listed is not None:
+                (span, found), rank, kind = listed, 1, "part_list"
+                required = True
+            else:
+                required, found = cue(h, t) if cue is not None else (False, None)
             before, after = value_rank(t, found) if value_rank else ((), ())
             key = (tagged, required and found is None, *before, rank, *after, h.start, t.start)
             if best is None or key < best[0]:
@@ -341,7 +368,8 @@ def match_triples(
             head["start"], head["end"], head["coarse_type"], rel, tail["surface"], tail["qid"], tail["start"],
             tail["end"], tail["coarse_type"], prop, rank, inverted, kind, value,
             statement.get("written_precision") if tail_is_value else None, statement.get("written_unit") if tail_is_value else None,
-            span[0], span[1], chosen.evidence_kind, chosen.reason, chosen.cue, chosen.cue_required, theme, language,
+            span[0], span[1], chosen.evidence_kind, chosen.reason, chosen.cue, chosen.cue_required,
+            head.get("mention_source"), tail.get("mention_source"), theme, language,
         ))
 
     for pid, mentions in by_paragraph.items():
@@ -393,6 +421,41 @@ def match_triples(
                       if m.sentence == i and not (language == "en" and m.row["surface"][:1].islower())]
             return kind == "linking", cues.find(kind, relation, language, mask_sentence(text, *spans[i], marks))
 
+        def container_of(i: int) -> Mention | None:
+            """The place a list in sentence `i` is of: the first name (an untagged entity mention; EN
+            lowercase common nouns are words, not names) of the sentence before (its topic: "The many
+            communities of Toronto ...", "Toronto is also home to ...", 巴黎是...。下辖...); where that
+            sentence names nothing, the first name of the nearest one before that does, if it is the
+            article's subject."""
+            named = [m for m in entity if m.reason is None and not (language == "en" and m.row["surface"][:1].islower())]
+            for j in range(i - 1, -1, -1):
+                first = min((m for m in named if m.sentence == j), key=lambda m: m.start, default=None)
+                if first is not None:
+                    return first if j == i - 1 or first.row["qid"] == subject else None
+            return None
+
+        def part_list_of(relation: str, h: Mention, t: Mention) -> tuple[tuple[int, int], str] | None:
+            """(evidence span, cue) where head h is an item of a list of the parts of tail t (`part_lists`
+            in the cue file): t is the place the list's sentence is of (`container_of`), or t is named
+            in one of the two sentences after the list, where the listed parts are taken up again ("All
+            six municipalities were amalgamated into ..., creating the current City of Toronto")."""
+            if cues is None or not cues.listed(relation, language) or t.sentence == h.sentence:
+                return None
+            if t.sentence < h.sentence:
+                container = container_of(h.sentence)
+                if container is None or container.start != t.start:
+                    return None
+                first, last, marks = h.sentence, h.sentence, [(spans[h.sentence][0], spans[h.sentence][0], TAIL)]
+            elif t.sentence - h.sentence <= 2:
+                first, last, marks = h.sentence, t.sentence, [(t.start, t.row["end"], TAIL)]
+            else:
+                return None
+            marks += [(h.start, h.row["end"], HEAD)]
+            marks += [(m.start, m.row["end"], MENTION) for m in wrapped
+                      if first <= m.sentence <= last and not (language == "en" and m.row["surface"][:1].islower())]
+            found = cues.find("part_lists", relation, language, mask_sentence(text, spans[first][0], spans[last][1], marks))
+            return None if found is None else ((spans[min(t.sentence, first)][0], spans[last][1]), found)
+
         alias_refs = {i: at for i, at in ref_sentences.items() if opens_with_alias(text[spans[i][0]:spans[i][1]], language)}
         for s, ms in of_qid.items():
             for prop, o, rank in sorted(claims_of.get(s, [])):
@@ -400,7 +463,8 @@ def match_triples(
                     continue
                 rel, inverted = relation_map.label(prop, schema, language)
                 cue = (lambda a, b, rel=rel: cue_of("linking", rel, b, a)) if inverted else (lambda a, b, rel=rel: cue_of("linking", rel, a, b))
-                chosen = best_pair(ms, of_qid[o], subject, ref_sentences, spans, apposed, cue=cue)
+                listed = (lambda a, b, rel=rel: part_list_of(rel, b, a)) if inverted else (lambda a, b, rel=rel: part_list_of(rel, a, b))
+                chosen = best_pair(ms, of_qid[o], subject, ref_sentences, spans, apposed, cue=cue, part_list=listed)
                 if chosen is None:
                     continue
                 h, t = (canonical[o], canonical[s]) if inverted else (canonical[s], canonical[o])

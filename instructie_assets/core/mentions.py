@@ -37,7 +37,7 @@ from instructie_assets.core.drop_reasons import MENTION_DROP_REASONS
 from instructie_assets.core.gazetteer import Gazetteer
 from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.ner import EntitySpan
-from instructie_assets.core.values import quantity_forms, time_forms, unit_words
+from instructie_assets.core.values import DAY, TIME, quantity_forms, time_forms, unit_words, yearless_date_stands, yearless_forms
 
 MENTION_SOURCES = ("link", "bold", "subject", "repeat", "gazetteer", "ner", "value")
 SOURCE_RANK = {s: i for i, s in enumerate(MENTION_SOURCES)}
@@ -293,6 +293,18 @@ def value_surfaces(qids: Iterable[str], value_forms: dict[str, list[tuple[str, d
     return [(form, statement) for q in qids for form, statement in value_forms.get(q, ())]
 
 
+def value_mentions(text: str, start: int, end: int, statements: list[dict], language: str) -> list[dict]:
+    """The statements a value form at text[start:end] writes: a date written without its year ("6月23日")
+    only where the paragraph gave that year before it (core/values.py `yearless_date_stands`)."""
+    out = []
+    for st in statements:
+        if st["kind"] == "time" and (m := TIME.match(st["value"])) is not None and m.group(1).lstrip("0") not in text[start:end]:
+            if not yearless_date_stands(text, start, end, int(m.group(1)), language):
+                continue
+        out.append(st)
+    return out
+
+
 def ner_mentions(paragraph: dict, spans: Iterable[EntitySpan]) -> list[Found]:
     """NER spans; their candidates come from the label table (a span without a label is no mention)."""
     text = paragraph["text"]
@@ -309,6 +321,9 @@ def value_forms_of(store: WikidataLookups, qids: set[str], language: str) -> dic
         for form, written in time_forms(time, precision, language):
             out[subj].append((form, {"kind": "time", "subject": subj, "property": prop, "value": time, "precision": precision,
                                      "unit": None, "written_precision": written, "written_unit": None}))
+        for form in yearless_forms(time, precision, language):  # kept only after its year (`value_mentions`)
+            out[subj].append((form, {"kind": "time", "subject": subj, "property": prop, "value": time, "precision": precision,
+                                     "unit": None, "written_precision": DAY, "written_unit": None}))
     for subj, prop, amount, unit in quantities.select("subject", "property", "amount_text", "unit").iter_rows():
         words = unit_words(unit, language, [t for t, _ in unit_labels.get(unit, [])]) if unit else []
         forms = quantity_forms(amount, words, language) if unit else [(f, True) for f, _ in quantity_forms(amount, [], language)]
@@ -346,6 +361,7 @@ library theatre theater station hotel inn club society cross island bay hill woo
 award cup fair festival day centre center court manor farm mill garden gardens
 """.split())
 _EN_RIGHT = re.compile(rf" (?:{EN_CONNECTORS}(?: the)? )?([^\W\d_][\w’'-]*\.?)")
+_EN_NUMBERED_PART = re.compile(r"\b(?:Book|Volume|Part|Chapter|Act|Canto|Section|Appendix)\s+[IVXLC]+\s+of\s+(?:the\s+)?$")
 _EN_LEFT = re.compile(rf"([^\W\d_][\w’'.-]*) (?:{EN_CONNECTORS}(?: the)? )?$")
 ZH_DOTS = "·・•‧"
 # Heads that make a place or person name part of a longer name: 剑桥大学, 比勒费尔德铁路高架桥, 诺贝尔奖;
@@ -381,12 +397,16 @@ def en_name_extent(text: str, start: int, end: int) -> tuple[int, int]:
         word = m.group(1)
         if not word[:1].isupper() or word.casefold().rstrip(".") in EN_NOT_NAME_WORDS:
             break
-        words.append(word.rstrip("."))
-        pos = m.end() - (1 if word.endswith(".") else 0)
-        if word.endswith("."):  # the end of a sentence (or of an abbreviation: the name stops there too)
+        initial = re.fullmatch(r"[A-Z]\.", word) is not None  # "Lyndon B. Johnson": an initial continues the name
+        words.append(word if initial else word.rstrip("."))
+        pos = m.end() - (1 if word.endswith(".") and not initial else 0)
+        if word.endswith(".") and not initial:  # the end of a sentence (or of an abbreviation: the name stops there too)
             break
     if words and (not possessive or words[-1].casefold() in EN_NAME_HEADS):
         e = pos
+    # a numbered part of a work before it ("Book V of the Book of Optics") is no longer name: the work is named whole
+    if _EN_NUMBERED_PART.search(text, 0, s):
+        return s, e
     # words to the left; a word with a full stop ends a sentence unless it is an initial ("John F. Kennedy")
     while (m := _EN_LEFT.search(text, 0, s)) is not None:
         word = m.group(1)
@@ -536,7 +556,9 @@ def paragraph_candidates(paragraph: dict, names: ArticleNames, link_qid: dict[st
     for start, end, _, refs in names.gazetteer.occurrences(paragraph["text"]):
         source, best, reason = _best_entry(refs)
         if source == "value":
-            found.append(Found(start, end, "value", values=[dict(r) for r in best]))
+            values = value_mentions(paragraph["text"], start, end, [dict(r) for r in best], language)
+            if values:
+                found.append(Found(start, end, "value", values=values))
         else:
             found.append(Found(start, end, source, list(best), lookup=source == "gazetteer", reason=reason))
     return found + ner_mentions(paragraph, ner_spans)

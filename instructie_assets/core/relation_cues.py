@@ -7,6 +7,12 @@ citizenship, a parent company is no publisher. A relation listed under `linking`
 matches the evidence sentence; otherwise the filter drops it with `no_relation_cue`. Relations
 not listed keep the co-mention rule (head and tail in one sentence).
 
+A relation listed under `part_lists` may also be written as a list of the parts of a place named
+just before the list's sentence ("The many residential communities of Toronto ... Victorian houses
+can be found in enclaves such as Rosedale, Cabbagetown and The Annex"; "全市下辖...。A、B等街道..."):
+the head is an item of the list, the tail the first place named in the sentence before. Such a cue is
+matched in the list's sentence with a zero-length `{tail}` at its start (the place named before it).
+
 A date relation listed under `dates` may be written coarser than its statement's precision where a
 cue ties the written date to the event ("First convened in 1973", "until his death in 1021"): the
 year then belongs to this event, not to another one of the sentence (`value_precision` otherwise).
@@ -31,7 +37,7 @@ import yaml
 HEAD, TAIL, MENTION = "\ue001", "\ue002", "\ue003"
 BUILT_INS = {"head": HEAD, "tail": TAIL, "mention": MENTION}
 LANGUAGES = ("en", "zh")
-KINDS = ("linking", "dates")
+KINDS = ("linking", "dates", "part_lists")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -58,6 +64,10 @@ class RelationCues:
     def required(self, relation: str, language: str) -> bool:
         """The relation needs a linking cue in this language."""
         return ("linking", relation, language) in self.cues
+
+    def listed(self, relation: str, language: str) -> bool:
+        """The relation may be written as a list of a place's parts (`part_lists`)."""
+        return ("part_lists", relation, language) in self.cues
 
     def dated(self, relation: str, language: str) -> bool:
         """A coarser written date of this relation stands where a date cue ties it to the event."""
@@ -124,7 +134,7 @@ def parse_relation_cues(raw: object, where: str, known_relations: set[str] | Non
     """Cues from the file's content; `known_relations` (every relation name of the schemas and
     the relation map) catches a misspelt relation."""
     if not isinstance(raw, dict):
-        raise CueError(f"{where}: expected a mapping with `macros`, `linking` and `dates`")
+        raise CueError(f"{where}: expected a mapping with `macros`, `linking`, `dates` and `part_lists`")
     unknown = set(raw) - {"macros", *KINDS}
     if unknown:
         raise CueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")

@@ -58,6 +58,42 @@ def time_forms(time: str, precision: int, language: str) -> list[tuple[str, int]
     return list(dict.fromkeys(forms))
 
 
+def yearless_forms(time: str, precision: int, language: str) -> list[str]:
+    """A day-precise date written without its year ("23 June", "June 23", "6月23日"), as text writes a
+    day once the paragraph has given its year ("In 1894 ... On 23 June ...", "1894年，……6月23日"):
+    such a form stands for the date only where `yearless_date_stands` says so."""
+    m = TIME.match(time)
+    if not m or precision < DAY:
+        return []
+    month, day = int(m.group(2)), int(m.group(3))
+    if not (month and day):
+        return []
+    if language == "zh":
+        return [f"{month}月{day}日"]
+    return [f"{day} {MONTHS[month - 1]}", f"{MONTHS[month - 1]} {day}"]
+
+
+_YEAR_WRITTEN = {"zh": re.compile(r"(\d{3,4})年"), "en": re.compile(r"(?<![\d,.])\b(1\d{3}|20\d{2})\b(?![\d,.]\d)")}
+# words that move the year on from the one written before ("the following year", 次年): the year is no longer that one
+_YEAR_MOVED = {"zh": re.compile(r"次年|翌年|隔年|前年|去年|明年|后年|[一二三四五六七八九十两数几多\d]+年(?:后|前|以后|以前|之后|之前|间)"),
+               "en": re.compile(r"\b(?:following|next|previous|preceding|later|earlier|before|after)\s+year|\byears?\s+(?:later|earlier|before|after)\b", re.I)}
+_YEAR_AFTER = {"zh": re.compile(r"^\s*[（(]?\s*\d{3,4}年"), "en": re.compile(r"^(?:st|nd|rd|th)?,?\s*\d{3,4}\b")}
+
+
+def yearless_date_stands(text: str, start: int, end: int, year: int, language: str) -> bool:
+    """A date written without its year at text[start:end] is the date of `year` where the last year the
+    text writes before it is `year` and nothing between moves the year on ("the following year", 次年),
+    and no year follows the day ("23 June 1895" is another year's)."""
+    if _YEAR_AFTER[language].match(text[end:]):
+        return False
+    last = None
+    for m in _YEAR_WRITTEN[language].finditer(text, 0, start):
+        last = m
+    if last is None or int(last.group(1)) != year:
+        return False
+    return _YEAR_MOVED[language].search(text, last.end(), start) is None
+
+
 def render_time(time: str, precision: int, language: str) -> list[str]:
     """Every form a date of this precision can be written in, finest first."""
     return [form for form, _ in time_forms(time, precision, language)]

@@ -204,7 +204,8 @@ def test_a_day_precise_date_needs_its_day(store, language, text, written, title)
     births = filtered.filter(pl.col("property") == "P569")
     assert births["tail"].to_list() == [written] and births["drop_reason"].to_list() == [None]
     year_only = text.split("。")[0] + "。" if language == "zh" else text.split(". ")[0] + "."
-    _, _, filtered = run(store, paragraph(year_only, language=language, title=title), language)
+    # (the rule alone: a date cue, "born in 1941", would tie the year to the birth)
+    _, _, filtered = run(store, paragraph(year_only, language=language, title=title), language, options=FilterOptions(date_cues=False))
     assert filtered.filter(pl.col("property") == "P569")["drop_reason"].to_list() == ["value_precision"]
     kept = filter_triples(run(store, paragraph(year_only, language=language, title=title), language)[1], CONFIG.schemas["person"], language,
                           options=FilterOptions(coarsest_date="year"))
@@ -288,6 +289,79 @@ def test_a_noun_before_a_name_describes_that_name(store, language, text, title):
     assert got[(title, "spouse" if language == "en" else "配偶", sollers)] is None
 
 
+PARIS_PARTS = [e for e in WORLD if e["id"] != "Q90"] + [
+    entity("Q90", en=["Paris"], zh=["巴黎"], sites={"enwiki": "Paris", "zhwiki": "巴黎"}, claims={"P31": ["Q515"], "P17": ["Q142"]}),
+    entity("Q2001", en=["Montmartre"], zh=["蒙马特"], sites={"enwiki": "Montmartre", "zhwiki": "蒙马特"}, claims={"P31": ["Q3957"], "P131": ["Q90"]}),
+    entity("Q2002", en=["Le Marais"], zh=["玛黑"], sites={"enwiki": "Le Marais", "zhwiki": "玛黑"}, claims={"P31": ["Q3957"], "P131": ["Q90"]}),
+    entity("Q2003", en=["Lyon"], zh=["里昂"], sites={"enwiki": "Lyon", "zhwiki": "里昂"}, claims={"P31": ["Q515"]}),
+]
+
+
+def located_in_paris(store, text, language, options=FilterOptions()):
+    """(drop reason, evidence kind, cue) of "Montmartre located in Paris" in a paragraph of the article Paris."""
+    anchors = [(n, n) for n in (("Montmartre", "Le Marais", "Lyon") if language == "en" else ("蒙马特", "玛黑", "里昂")) if n in text]
+    paras = paragraph(text, anchors, language=language, title="Paris" if language == "en" else "巴黎", qid="Q90", theme="geographic_location")
+    _, _, filtered = run(store, paras, language, "geographic_location", options)
+    row = filtered.filter((pl.col("property") == "P131") & (pl.col("head_qid") == "Q2001")).row(0, named=True)
+    return row["drop_reason"], row["evidence_kind"], row["relation_cue"]
+
+
+@pytest.mark.parametrize("language,listed,unlisted,elsewhere", [
+    ("en", "Paris is large. Famous neighbourhoods include Montmartre and Le Marais.",
+     "Paris is large. Famous parks include Montmartre and Le Marais.",                # no word for parts of a place
+     "Paris is large. Old villages such as Montmartre and Le Marais in Lyon grew."),  # the list is Lyon's
+    ("zh", "巴黎是法国首都。下辖蒙马特、玛黑等区。",
+     "巴黎是法国首都。著名的公园有蒙马特、玛黑。",
+     "巴黎是法国首都。里昂下辖蒙马特、玛黑等区。"),
+])
+def test_a_list_of_the_parts_of_the_place_named_before(make_store, language, listed, unlisted, elsewhere):
+    store = make_store(PARIS_PARTS)
+    assert located_in_paris(store, listed, language) == (None, "part_list", f"located in/{language}/part_list")
+    assert located_in_paris(store, unlisted, language)[0] == "evidence"
+    assert located_in_paris(store, elsewhere, language)[0] in ("evidence", "no_relation_cue")
+    assert located_in_paris(store, listed, language, FilterOptions(part_lists=False))[0] == "evidence"
+
+
+def test_a_list_within_the_place_the_paragraph_is_about(make_store):
+    store = make_store(PARIS_PARTS)
+    text = "Paris is large. Industry moved out to the suburbs; but also within the present {}: Montmartre and Le Marais."
+    assert located_in_paris(store, text.format("city"), "en") == (None, "part_list", "located in/en/within_the_place")
+    assert located_in_paris(store, text.format("decade"), "en")[0] == "evidence"  # no place: a list of something else
+
+
+def test_a_part_list_needs_its_place_named_in_the_sentence_before_or_as_the_subject(make_store):
+    store = make_store(PARIS_PARTS)
+    # Lyon is named last before the list: the list is not of Paris's parts
+    assert located_in_paris(store, "Paris is large. Lyon is old. Famous neighbourhoods include Montmartre and Le Marais.", "en")[0] == "evidence"
+    # the article's subject, with nothing named since, may stand further back
+    assert located_in_paris(store, "Paris is large. It grew. Famous neighbourhoods include Montmartre and Le Marais.", "en")[:2] == (None, "part_list")
+
+
+@pytest.mark.parametrize("language,merged,unmerged", [
+    ("en", "Paris is large. The old villages of Montmartre and Le Marais grew. In 1860 these villages were merged into Paris.",
+     "Paris is large. The old villages of Montmartre and Le Marais grew. In 1860 these villages were poor, unlike Paris."),
+    ("zh", "巴黎是法国首都。蒙马特、玛黑等村历史悠久。1860年，这些村并入巴黎。",
+     "巴黎是法国首都。蒙马特、玛黑等村历史悠久。1860年，这些村比巴黎穷。"),
+])
+def test_a_list_of_parts_taken_up_again_as_merged_into_the_place(make_store, language, merged, unmerged):
+    store = make_store(PARIS_PARTS)
+    assert located_in_paris(store, merged, language) == (None, "part_list", f"located in/{language}/merged_into")
+    assert located_in_paris(store, unmerged, language)[0] == "evidence"
+
+
+@pytest.mark.parametrize("language,text,kind", [
+    ("en", "Paris is large. Tourists see the city's northern district of Montmartre.", "subject_reference"),
+    ("zh", "巴黎是法国首都。全市下辖蒙马特、玛黑等区。", "subject_reference"),
+])
+def test_the_subject_as_a_possessive_or_the_whole_of_it(make_store, language, text, kind):
+    store = make_store(PARIS_PARTS)
+    no_lists = FilterOptions(part_lists=False)
+    reason, evidence, cue = located_in_paris(store, text, language, no_lists)
+    assert (reason, evidence) == (None, kind) and cue is not None
+    unreferenced = text.replace("the city's", "a") if language == "en" else text.replace("全市", "全省")  # a province is not Paris
+    assert located_in_paris(store, unreferenced, language, no_lists)[0] == "evidence"
+
+
 # --- relation cues -------------------------------------------------------------------------------------
 
 # The mechanism on a literal cue per language (the project's own cues live in resources/relation_cues.yaml).
@@ -322,6 +396,16 @@ def test_the_project_cues_read_how_en_writes_a_place_and_a_citizenship(store):
         ("Bodmin, United Kingdom, has a moor.", None),
         ("Bodmin sent soldiers to the United Kingdom and Cornwall.", "no_relation_cue"),
         ("The lower classes of the United Kingdom and Bodmin were poor.", "no_relation_cue"),
+        ("By 1900 Bodmin had surpassed Truro as the United Kingdom's most populous town.", None),
+        ("Bodmin grew as a major destination for immigrants to the United Kingdom.", None),
+        ("Bodmin sent immigrants to the United Kingdom.", "no_relation_cue"),
+        ("The parliament of the United Kingdom consists of two houses known respectively as Bodmin and Truro.", None),
+        ("The United Kingdom consists of many counties, unlike Bodmin.", "no_relation_cue"),
+        ("The United Kingdom comprises the towns of Bodmin and Truro.", None),                # a word for its parts, then the list
+        ("The United Kingdom is divided into 2 wards: Bodmin and Truro.", None),
+        ("The United Kingdom comprises the parks of Bodmin.", "no_relation_cue"),             # parks are no parts of a place
+        ("The cost of living in Bodmin was ranked highest in the United Kingdom As of 2011.", None),  # {{As of}} names nothing
+        ("The cost of living in Bodmin was ranked highest in the United Kingdom Malting Company.", "no_relation_cue"),
     ]:
         _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], **geo), theme="geographic_location")
         assert filtered.filter(pl.col("property") == "P17")["drop_reason"].to_list() == [reason], text
@@ -341,6 +425,18 @@ def test_a_pronoun_subject_takes_the_heads_place_in_a_cue(store):
                                           theme="geographic_location"), theme="geographic_location", cues=LITERAL_CUES)
     row = filtered.filter(pl.col("property") == "P17").row(0, named=True)
     assert (row["drop_reason"], row["evidence_kind"], row["relation_cue"]) == (None, "subject_reference", "located in/en/in")
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("Bodmin has a moor. In 1900, it was a town in the United Kingdom.", None),
+    ("Bodmin has a moor. The town is old, and it is in the United Kingdom.", None),       # its own description opens it
+    ("Bodmin has a moor. The town's market is old, and it is in the United Kingdom.", None),
+    ("Bodmin has a moor. The moor is a park; it is in the United Kingdom.", "evidence"),  # "it" is the moor
+])
+def test_a_later_clauses_it_is_the_thing_the_sentence_opens_with(store, text, reason):
+    _, _, filtered = run(store, paragraph(text, [("United Kingdom", "United Kingdom")], title="Bodmin", qid="Q1000",
+                                          theme="geographic_location"), theme="geographic_location")
+    assert filtered.filter(pl.col("property") == "P17")["drop_reason"].to_list() == [reason]
 
 
 def test_mask_sentence_marks_head_tail_and_other_mentions():
@@ -384,9 +480,9 @@ def test_the_project_cue_file_loads_and_lists_the_linking_relations():
     assert CONFIG.relation_cues.required("located in", "en") and not CONFIG.relation_cues.required("occupation", "en")
 
 
-def test_a_date_cue_lets_a_year_stand_only_when_asked(store):
+def test_a_date_cue_lets_a_year_stand_only_when_on(store):
     text = "Julia Kristeva, born in 1941 in Paris, is a writer."
-    _, candidates, filtered = run(store, paragraph(text))
+    _, candidates, filtered = run(store, paragraph(text), options=FilterOptions(date_cues=False))
     row = filtered.filter(pl.col("property") == "P569").row(0, named=True)
     assert (row["drop_reason"], row["relation_cue"]) == ("value_precision", "date of birth/en/event_of_head")
     cued = filter_triples(candidates, CONFIG.schemas["person"], "en", options=FilterOptions(date_cues=True))
