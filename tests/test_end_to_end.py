@@ -21,17 +21,17 @@ from instructie_assets.runner import BuildOptions, build, summary
 pytestmark = pytest.mark.slow  # the whole graph on the sample (minutes); `make test-fast` leaves it out
 
 # Floors a little under what the stages achieve now (measured with the default FilterConfig: en P=0.984 R=0.938
-# F1=0.960, zh P=0.967 R=0.929 F1=0.947; before the gold was re-judged against sentence scope en P=1.000 R=0.844,
+# F1=0.960, zh P=0.967 R=0.937 F1=0.952; before the gold was re-judged against sentence scope en P=1.000 R=0.844,
 # zh P=0.982 R=0.828); raise them as stages improve (the issue asks for F1 >= 0.95). The gold holds only what one
 # sentence states (src/*wiki.yaml say what was removed or rewritten for that). What the stages still miss is
 # stated: a subject written as a description the rules do not know ("The building", "The novel", "The play",
-# "The network", "The Games", 该任务, 飞船, 整个网络), "January 1887" for a day-precision date (date cues off, the
-# default), a date range ("from 8 to 24 August 2008"), 该州首府波茨坦 (Potsdam in "that state"), and a scientific name
+# "The network", "The Games", 该任务, 飞船, 整个网络), "Construction began in January 1887" (a day-precision date
+# written coarser, its sentence's subject only in the later clause: no date cue reads it), a date range ("from 8 to 24 August 2008"), 该州首府波茨坦 (Potsdam in "that state"), and a scientific name
 # the ZH labels lack (学名：Panthera leo). False positives: the Sun "of" the Solar System and Mercury "of" the Sun,
 # named together in Mars' sentence (EN and ZH), and two ZH products that went on sale in a country (在美国上市,
 # 在日本首次发售), kept as their country of origin (ZH 产地 has no relation cue).
 FLOOR = {"precision": 0.97, "recall": 0.92, "f1": 0.95}
-LANGUAGE_FLOOR = {"zh": {"precision": 0.95, "recall": 0.91, "f1": 0.94}}
+LANGUAGE_FLOOR = {"zh": {"precision": 0.95, "recall": 0.92, "f1": 0.945}}
 
 
 def query(db, sql, params=()):
