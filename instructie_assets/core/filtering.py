@@ -26,7 +26,7 @@ import polars as pl
 from instructie_assets.core.drop_reasons import MENTION_DROP_REASONS, TRIPLE_DROP_REASONS
 from instructie_assets.core.matching import TRIPLE_SCHEMA
 from instructie_assets.core.schemas import ThemeSchema
-from instructie_assets.core.values import DAY, MONTH, TIME, YEAR, render_time
+from instructie_assets.core.values import DAY, MONTH, YEAR, render_time, writes_its_year
 
 DROP_REASONS = tuple(TRIPLE_DROP_REASONS)
 FILTERED_SCHEMA = {
@@ -105,12 +105,6 @@ def refined_date(value: str, language: str) -> str | None:
         return None
     forms = render_time(time, int(precision), language)
     return forms[0] if forms else None
-
-
-def writes_its_year(surface: str, value: str) -> bool:
-    """A date's written form carries its year (not "6月23日", written after the paragraph gave 1894)."""
-    m = TIME.match(value)
-    return m is None or m.group(1).lstrip("0") in surface
 
 
 def schema_reason(row: dict, schema: ThemeSchema, language: str | None = None) -> str | None:

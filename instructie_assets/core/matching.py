@@ -421,16 +421,19 @@ def match_triples(
                       if m.sentence == i and not (language == "en" and m.row["surface"][:1].islower())]
             return kind == "linking", cues.find(kind, relation, language, mask_sentence(text, *spans[i], marks))
 
+        first_named: dict[int, Mention] = {}  # each sentence's first name (an untagged entity mention; EN lowercase words are no names)
+        for m in sorted(entity, key=lambda m: m.start):
+            if m.reason is None and not (language == "en" and m.row["surface"][:1].islower()):
+                first_named.setdefault(m.sentence, m)
+
         def container_of(i: int) -> Mention | None:
             """The place a list in sentence `i` is of: the first name (an untagged entity mention; EN
             lowercase common nouns are words, not names) of the sentence before (its topic: "The many
             communities of Toronto ...", "Toronto is also home to ...", 巴黎是...。下辖...); where that
             sentence names nothing, the first name of the nearest one before that does, if it is the
             article's subject."""
-            named = [m for m in entity if m.reason is None and not (language == "en" and m.row["surface"][:1].islower())]
             for j in range(i - 1, -1, -1):
-                first = min((m for m in named if m.sentence == j), key=lambda m: m.start, default=None)
-                if first is not None:
+                if (first := first_named.get(j)) is not None:
                     return first if j == i - 1 or first.row["qid"] == subject else None
             return None
 

@@ -37,7 +37,7 @@ from instructie_assets.core.drop_reasons import MENTION_DROP_REASONS
 from instructie_assets.core.gazetteer import Gazetteer
 from instructie_assets.core.knowledge import WikidataLookups
 from instructie_assets.core.ner import EntitySpan
-from instructie_assets.core.values import DAY, TIME, quantity_forms, time_forms, unit_words, yearless_date_stands, yearless_forms
+from instructie_assets.core.values import DAY, TIME, quantity_forms, time_forms, unit_words, writes_its_year, yearless_date_stands, yearless_forms
 
 MENTION_SOURCES = ("link", "bold", "subject", "repeat", "gazetteer", "ner", "value")
 SOURCE_RANK = {s: i for i, s in enumerate(MENTION_SOURCES)}
@@ -298,8 +298,8 @@ def value_mentions(text: str, start: int, end: int, statements: list[dict], lang
     only where the paragraph gave that year before it (core/values.py `yearless_date_stands`)."""
     out = []
     for st in statements:
-        if st["kind"] == "time" and (m := TIME.match(st["value"])) is not None and m.group(1).lstrip("0") not in text[start:end]:
-            if not yearless_date_stands(text, start, end, int(m.group(1)), language):
+        if st["kind"] == "time" and not writes_its_year(text[start:end], st["value"]):
+            if not yearless_date_stands(text, start, end, int(TIME.match(st["value"]).group(1)), language):
                 continue
         out.append(st)
     return out

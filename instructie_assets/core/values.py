@@ -58,6 +58,12 @@ def time_forms(time: str, precision: int, language: str) -> list[tuple[str, int]
     return list(dict.fromkeys(forms))
 
 
+def writes_its_year(surface: str, time: str) -> bool:
+    """A date's written form carries the statement's year (not "6月23日", written after the paragraph gave 1894)."""
+    m = TIME.match(time)
+    return m is None or m.group(1).lstrip("0") in surface
+
+
 def yearless_forms(time: str, precision: int, language: str) -> list[str]:
     """A day-precise date written without its year ("23 June", "June 23", "6月23日"), as text writes a
     day once the paragraph has given its year ("In 1894 ... On 23 June ...", "1894年，……6月23日"):
